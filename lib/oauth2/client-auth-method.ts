@@ -1,0 +1,22 @@
+import type { KeyLike } from '../key-like.js'
+
+/** The token-endpoint request a client authentication method may change (RFC 6749 §2.3). */
+export interface ClientAuthRequest {
+  method: string
+  url: URL
+  headers: Record<string, string>
+  body: URLSearchParams
+}
+
+/** The client credentials an authentication method reads. */
+export interface ClientCredentials {
+  clientId?: string
+  clientSecret?: string | KeyLike
+}
+
+/** A way of authenticating the client at the token, revocation and introspection endpoints. */
+export interface ClientAuthMethod {
+  /** The `tokenEndpointAuthMethod` value it serves, e.g. 'client_secret_basic'. */
+  readonly name: string
+  authenticate(request: ClientAuthRequest, client: ClientCredentials): void | Promise<void>
+}
