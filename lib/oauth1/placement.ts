@@ -1,0 +1,65 @@
+import type { Parameter } from './base-string.js'
+import { percentEncode } from './encoding.js'
+
+/** Where the protocol parameters travel (RFC 5849 §3.5). */
+export type SignatureType = 'header' | 'query' | 'body'
+
+export const SIGNATURE_TYPES: readonly SignatureType[] = ['header', 'query', 'body']
+
+// §3.5.1: realm is an RFC 2617 quoted-string sent as is (not percent-encoded). Rejecting quotes,
+// backslashes and control characters keeps it from breaking out of the quotes.
+const UNSAFE_REALM = /["\\\p{Cc}]/u
+
+export function assertRealm(realm: string): void {
+  if (UNSAFE_REALM.test(realm)) {
+    throw new TypeError(
+      'realm must not contain double quotes, backslashes or control characters (RFC 5849 §3.5.1)',
+    )
+  }
+}
+
+/**
+ * §3.5.1 Authorization header: `OAuth realm="…", name="value", …`, realm first, every value
+ * percent-encoded (§3.6). Protocol parameter names are fixed `oauth_*` words made of unreserved
+ * characters, so encoding them would change nothing.
+ */
+export function authorizationHeader(parameters: readonly Parameter[], realm?: string): string {
+  let header = 'OAuth '
+  if (realm !== undefined) {
+    assertRealm(realm)
+    header += `realm="${realm}", `
+  }
+  for (let i = 0; i < parameters.length; i++) {
+    const [name, value] = parameters[i]!
+    header += `${i === 0 ? '' : ', '}${name}="${percentEncode(value)}"`
+  }
+  return header
+}
+
+/** `name=value&…` with §3.6 encoding, which every form decoder reads back unchanged. */
+export function encodePairs(parameters: Iterable<Parameter>): string {
+  let out = ''
+  for (const [name, value] of parameters)
+    out += `${out === '' ? '' : '&'}${percentEncode(name)}=${percentEncode(value)}`
+  return out
+}
+
+// A query made only of unreserved characters, well-formed escapes, "=" and "&" reads the same to
+// every decoder; anything else ("+", "[", "|", "'", raw non-ASCII) is read differently by some.
+const CANONICAL_QUERY = /^\?(?:[\w.~=&-]|%[0-9A-Fa-f]{2})*$/
+
+/**
+ * Rewrites the query in §3.6 encoding when it holds characters that decoders disagree on or that
+ * strict providers reject (oauthlib refuses "[", "|", "$"). The form-decoded parameters, which are
+ * what the signature covers (§3.4.1.3.1), do not change; only their spelling does.
+ */
+export function canonicalizeQuery(url: URL): void {
+  const search = url.search
+  if (search.length > 1 && !CANONICAL_QUERY.test(search)) url.search = encodePairs(url.searchParams)
+}
+
+/** §3.5.3: the protocol parameters appended to the query, after the request's own parameters. */
+export function appendToQuery(url: URL, parameters: readonly Parameter[]): void {
+  const encoded = encodePairs(parameters)
+  url.search = url.search.length > 1 ? `${url.search}&${encoded}` : encoded
+}
