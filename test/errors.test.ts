@@ -12,7 +12,11 @@ import {
 t.test('every error has its name, code, and OAuthError ancestry', async t => {
   const cases: [Error & { code: string }, string, string][] = [
     [new OAuthError('x', { error: 'invalid_client', statusCode: 401 }), 'OAuthError', 'ERR_OAUTH'],
-    [new InvalidResponseError('x', { statusCode: 500, excerpt: '<html>' }), 'InvalidResponseError', 'ERR_OAUTH_INVALID_RESPONSE'],
+    [
+      new InvalidResponseError('x', { statusCode: 500, excerpt: '<html>' }),
+      'InvalidResponseError',
+      'ERR_OAUTH_INVALID_RESPONSE',
+    ],
     [new MismatchingStateError(), 'MismatchingStateError', 'ERR_OAUTH_MISMATCHING_STATE'],
     [new MissingTokenError(), 'MissingTokenError', 'ERR_OAUTH_MISSING_TOKEN'],
     [new TokenExpiredError(), 'TokenExpiredError', 'ERR_OAUTH_TOKEN_EXPIRED'],

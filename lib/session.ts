@@ -1,0 +1,366 @@
+import { inspect } from 'node:util'
+import { Agent, type Dispatcher, EnvHttpProxyAgent, ProxyAgent, fetch as undiciFetch } from 'undici'
+import { ClientClosedError } from './errors.js'
+import { credentialsInterceptor } from './http/credentials-interceptor.js'
+import { type HeaderRecord, mergeHeaders } from './http/headers.js'
+import {
+  checkNonNegativeInteger,
+  checkPositiveInteger,
+  checkPositiveNumber,
+  checkUrl,
+  optionError,
+} from './http/options.js'
+import { isReplayable, prepareRequest, type RequestOptions } from './http/prepare.js'
+import type { PreparedRequest } from './http/prepared-request.js'
+import { redirectLocation, redirectOptions, stripCredentialHeaders } from './http/redirect.js'
+import { assertSecureTransport } from './http/transport.js'
+
+export type { RequestOptions } from './http/prepare.js'
+export type { PreparedRequest } from './http/prepared-request.js'
+
+export interface SessionOptions {
+  /** Relative request URLs resolve against it. */
+  baseUrl?: string | URL
+  /** Default headers for every request. */
+  headers?: Record<string, string>
+  /** Whole-request deadline in ms, body included (default 30 000). */
+  timeout?: number
+  /** Connect deadline in ms (default 10 000). */
+  connectTimeout?: number
+  /** Maximum sockets per origin (default 64). */
+  connections?: number
+  /** Requests per socket in flight (default 1). */
+  pipelining?: number
+  /** Idle keep-alive socket lifetime in ms (undici's default when absent). */
+  keepAliveTimeout?: number
+  /** Redirects `request` follows (default 0). A hop to another origin never carries credentials. */
+  maxRedirections?: number
+  /** A proxy URL, or 'env' for HTTP_PROXY / HTTPS_PROXY / NO_PROXY. */
+  proxy?: string | URL | 'env'
+  /** Bring your own undici dispatcher; the session wraps it and never closes it. */
+  dispatcher?: Dispatcher
+  /** Allow credentials over http:// to hosts that are not loopback (default false). */
+  allowInsecureTransport?: boolean
+}
+
+export type ResponseData = Dispatcher.ResponseData
+
+const DEFAULT_TIMEOUT = 30_000
+const DEFAULT_CONNECT_TIMEOUT = 10_000
+const DEFAULT_CONNECTIONS = 64
+
+/** The error a request rejects with when its whole-request deadline passes. */
+export class RequestTimeoutError extends Error {
+  readonly code = 'ERR_OAUTH_REQUEST_TIMEOUT'
+  constructor(timeout: number) {
+    super(`request did not complete within ${timeout} ms`)
+    this.name = 'RequestTimeoutError'
+  }
+}
+
+function abortOnDeadline(controller: AbortController, timeout: number): void {
+  controller.abort(new RequestTimeoutError(timeout))
+}
+
+function createDispatcher(options: SessionOptions): { base: Dispatcher; owned: Dispatcher | undefined } {
+  if (options.dispatcher !== undefined) {
+    if (typeof options.dispatcher?.dispatch !== 'function') {
+      throw optionError('dispatcher', 'an undici Dispatcher', options.dispatcher)
+    }
+    if (options.proxy !== undefined)
+      throw new TypeError('options `dispatcher` and `proxy` exclude each other')
+    return { base: options.dispatcher, owned: undefined }
+  }
+  const keepAliveTimeout =
+    options.keepAliveTimeout === undefined
+      ? undefined
+      : checkPositiveNumber('keepAliveTimeout', options.keepAliveTimeout, 0)
+  const agentOptions: Agent.Options = {
+    connections: checkPositiveInteger('connections', options.connections, DEFAULT_CONNECTIONS),
+    pipelining: checkNonNegativeInteger('pipelining', options.pipelining, 1),
+    connect: {
+      timeout: checkPositiveNumber('connectTimeout', options.connectTimeout, DEFAULT_CONNECT_TIMEOUT),
+    },
+    ...(keepAliveTimeout === undefined ? {} : { keepAliveTimeout }),
+  }
+  let owned: Dispatcher
+  if (options.proxy === undefined) owned = new Agent(agentOptions)
+  else if (options.proxy === 'env') owned = new EnvHttpProxyAgent(agentOptions)
+  else owned = new ProxyAgent({ ...agentOptions, uri: checkUrl('proxy', options.proxy)!.href })
+  return { base: owned, owned }
+}
+
+/**
+ * A pooled HTTP session on an undici Agent: keep-alive sockets per origin, a whole-request
+ * deadline, and one credentials step (`authorize`) that every request passes through —
+ * `request`, `fetch` and the `dispatcher` alike. The OAuth clients extend it.
+ */
+export class Session implements AsyncDisposable {
+  readonly #baseUrl: URL | undefined
+  readonly #headers: HeaderRecord
+  readonly #timeout: number
+  readonly #maxRedirections: number
+  readonly #checkTransport: boolean
+  readonly #base: Dispatcher
+  readonly #owned: Dispatcher | undefined
+  readonly #dispatcher: Dispatcher
+  /** One controller per request from its start until its body is done; destroy() aborts them. */
+  readonly #inFlight = new Set<AbortController>()
+  /** Requests not yet handed to undici for the last time; close() waits for them. */
+  #preparing = 0
+  #whenPrepared: (() => void) | undefined
+  #closed = false
+  #closing: Promise<void> | undefined
+  readonly #credentialsStep = (request: PreparedRequest): void | Promise<void> => {
+    if (this.#checkTransport) assertSecureTransport(request.url)
+    return this.authorize(request)
+  }
+
+  constructor(options: SessionOptions = {}) {
+    if (options === null || typeof options !== 'object') throw optionError('options', 'an object', options)
+    this.#baseUrl = checkUrl('baseUrl', options.baseUrl)
+    if (options.headers !== undefined && (options.headers === null || typeof options.headers !== 'object')) {
+      throw optionError('headers', 'an object of header names to strings', options.headers)
+    }
+    this.#headers = mergeHeaders({}, options.headers)
+    this.#timeout = checkPositiveNumber('timeout', options.timeout, DEFAULT_TIMEOUT)
+    this.#maxRedirections = checkNonNegativeInteger('maxRedirections', options.maxRedirections, 0)
+    if (options.allowInsecureTransport !== undefined && typeof options.allowInsecureTransport !== 'boolean') {
+      throw optionError('allowInsecureTransport', 'a boolean', options.allowInsecureTransport)
+    }
+    // A session whose class adds no credentials has nothing to protect in transit.
+    this.#checkTransport =
+      options.allowInsecureTransport !== true && this.authorize !== Session.prototype.authorize
+    const { base, owned } = createDispatcher(options)
+    this.#base = base
+    this.#owned = owned
+    this.#dispatcher = base.compose(credentialsInterceptor(this.#credentialsStep))
+  }
+
+  /**
+   * The credentials step: adds this client's credentials to a request (a header, a query
+   * parameter, a signature). It runs for `request`, `fetch` and `dispatcher` alike, and only for
+   * requests that carry credentials. Return nothing when no I/O is needed (the fast path), or a
+   * promise when it must wait (a token refresh). Session itself adds nothing.
+   */
+  protected authorize(_request: PreparedRequest): void | Promise<void> {}
+
+  /**
+   * Called when a request that carried credentials answered 401 and its body can be sent again.
+   * Resolve true to send it once more (with fresh credentials). Session never retries.
+   */
+  protected onUnauthorized(
+    _request: PreparedRequest,
+    _response: ResponseData,
+    _signal: AbortSignal,
+  ): boolean | Promise<boolean> {
+    return false
+  }
+
+  /** True once close() or destroy() was called. */
+  get closed(): boolean {
+    return this.#closed
+  }
+
+  /** The session's whole-request deadline in ms. */
+  protected get timeout(): number {
+    return this.#timeout
+  }
+
+  /** Whether credentials may go over http:// to non-loopback hosts. */
+  protected get checksTransport(): boolean {
+    return this.#checkTransport
+  }
+
+  /** An undici Dispatcher that adds this session's credentials: for undici.request, fetch, setGlobalDispatcher. */
+  get dispatcher(): Dispatcher {
+    return this.#dispatcher
+  }
+
+  request(url: string | URL, options: RequestOptions = {}): Promise<ResponseData> {
+    return this.#request(url, options, this.#maxRedirections)
+  }
+
+  get(url: string | URL, options?: RequestOptions): Promise<ResponseData> {
+    return this.#request(url, { ...options, method: 'GET' }, this.#maxRedirections)
+  }
+
+  post(url: string | URL, options?: RequestOptions): Promise<ResponseData> {
+    return this.#request(url, { ...options, method: 'POST' }, this.#maxRedirections)
+  }
+
+  put(url: string | URL, options?: RequestOptions): Promise<ResponseData> {
+    return this.#request(url, { ...options, method: 'PUT' }, this.#maxRedirections)
+  }
+
+  patch(url: string | URL, options?: RequestOptions): Promise<ResponseData> {
+    return this.#request(url, { ...options, method: 'PATCH' }, this.#maxRedirections)
+  }
+
+  delete(url: string | URL, options?: RequestOptions): Promise<ResponseData> {
+    return this.#request(url, { ...options, method: 'DELETE' }, this.#maxRedirections)
+  }
+
+  head(url: string | URL, options?: RequestOptions): Promise<ResponseData> {
+    return this.#request(url, { ...options, method: 'HEAD' }, this.#maxRedirections)
+  }
+
+  options(url: string | URL, options?: RequestOptions): Promise<ResponseData> {
+    return this.#request(url, { ...options, method: 'OPTIONS' }, this.#maxRedirections)
+  }
+
+  /**
+   * A request that carries no client credentials and follows no redirects, on the same pool and
+   * deadline: for token, revocation and introspection endpoint calls, whose own authentication
+   * the caller puts in `options`.
+   */
+  protected requestWithoutCredentials(url: string | URL, options: RequestOptions): Promise<ResponseData> {
+    return this.#request(url, { ...options, withholdToken: true }, 0)
+  }
+
+  /** WHATWG fetch (undici's own, on this session's pool) with this session's credentials. */
+  fetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
+    if (this.#closed) return Promise.reject(new ClientClosedError())
+    let target: Request | string
+    try {
+      target = input instanceof Request ? input : new URL(input, this.#baseUrl).href
+    } catch (err) {
+      return Promise.reject(err)
+    }
+    // Credentials stay with the origin first asked for: fetch follows redirects by itself.
+    const origin = new URL(typeof target === 'string' ? target : target.url).origin
+    const dispatcher = this.#base.compose(
+      credentialsInterceptor(this.#credentialsStep, url => url.origin === origin),
+    )
+    const deadline = AbortSignal.timeout(this.#timeout)
+    const signal = init.signal ? AbortSignal.any([init.signal, deadline]) : deadline
+    return undiciFetch(target as Parameters<typeof undiciFetch>[0], {
+      ...(init as Parameters<typeof undiciFetch>[1]),
+      signal,
+      dispatcher,
+    }) as unknown as Promise<Response>
+  }
+
+  async #request(url: string | URL, options: RequestOptions, maxRedirections: number): Promise<ResponseData> {
+    if (this.#closed) throw new ClientClosedError()
+    const callerSignal = options.signal
+    if (callerSignal?.aborted) throw callerSignal.reason
+    const timeout =
+      options.timeout === undefined ? this.#timeout : checkPositiveNumber('timeout', options.timeout, 0)
+
+    const controller = new AbortController()
+    const timer = setTimeout(abortOnDeadline, timeout, controller, timeout)
+    const onCallerAbort = () => controller.abort(callerSignal!.reason)
+    callerSignal?.addEventListener('abort', onCallerAbort, { once: true })
+    this.#inFlight.add(controller)
+    this.#preparing++
+    let settled = false
+    const finish = () => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      callerSignal?.removeEventListener('abort', onCallerAbort)
+      this.#inFlight.delete(controller)
+    }
+
+    try {
+      const response = await this.#exchange(url, options, maxRedirections, controller.signal)
+      if (response.body.destroyed) finish()
+      else response.body.once('close', finish)
+      return response
+    } catch (err) {
+      finish()
+      throw controller.signal.aborted ? controller.signal.reason : err
+    } finally {
+      if (--this.#preparing === 0) this.#whenPrepared?.()
+    }
+  }
+
+  /** Sends one request through the credentials step, following redirects and one 401 retry. */
+  async #exchange(
+    url: string | URL,
+    options: RequestOptions,
+    redirectsLeft: number,
+    signal: AbortSignal,
+  ): Promise<ResponseData> {
+    let credentialOrigin: string | undefined
+    let retried = false
+    for (;;) {
+      const request = prepareRequest(url, options, this.#baseUrl, this.#headers)
+      credentialOrigin ??= request.url.origin
+      const sameOrigin = request.url.origin === credentialOrigin
+      const withCredentials = options.withholdToken !== true && sameOrigin
+      if (!sameOrigin) stripCredentialHeaders(request.headers)
+      if (withCredentials) {
+        const pending = this.#credentialsStep(request)
+        if (pending !== undefined) await pending
+        signal.throwIfAborted()
+      }
+      const response = await this.#base.request({
+        origin: request.url.origin,
+        path: `${request.url.pathname}${request.url.search}`,
+        method: request.method as Dispatcher.HttpMethod,
+        headers: request.headers,
+        body: request.body as Dispatcher.DispatchOptions['body'],
+        signal,
+      })
+      const status = response.statusCode
+      if (status === 401 && withCredentials && !retried && isReplayable(request.body)) {
+        if (await this.onUnauthorized(request, response, signal)) {
+          retried = true
+          await response.body.dump()
+          continue
+        }
+        return response
+      }
+      if (redirectsLeft > 0 && status >= 300 && status < 400) {
+        const location = redirectLocation(status, response.headers, request.url)
+        if (location === undefined || !isReplayable(request.body)) return response
+        await response.body.dump()
+        redirectsLeft--
+        url = location
+        options = redirectOptions(status, request.method, options)
+        continue
+      }
+      return response
+    }
+  }
+
+  /** Stops new requests, lets in-flight ones finish, then closes every socket the session owns. */
+  close(): Promise<void> {
+    this.#closed = true
+    this.#closing ??= this.#drain().then(() => this.#owned?.close())
+    return this.#closing
+  }
+
+  /** Aborts in-flight requests with `reason` and closes every socket the session owns. */
+  async destroy(reason: Error = new ClientClosedError('the client was destroyed')): Promise<void> {
+    this.#closed = true
+    for (const controller of this.#inFlight) controller.abort(reason)
+    await this.#owned?.destroy(reason)
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close()
+  }
+
+  #drain(): Promise<void> {
+    if (this.#preparing === 0) return Promise.resolve()
+    return new Promise(resolve => {
+      this.#whenPrepared = resolve
+    })
+  }
+
+  /** Non-secret fields shown by util.inspect and JSON.stringify; subclasses add theirs. */
+  protected describe(): Record<string, unknown> {
+    return { baseUrl: this.#baseUrl?.href, closed: this.#closed }
+  }
+
+  toJSON(): Record<string, unknown> {
+    return this.describe()
+  }
+
+  [inspect.custom](_depth: number, options: object): string {
+    return `${this.constructor.name} ${inspect(this.describe(), options)}`
+  }
+}
