@@ -1,0 +1,149 @@
+import { randomBytes } from 'node:crypto'
+import { type InspectOptions, inspect } from 'node:util'
+import { type JWTHeaderParameters, SignJWT } from 'jose'
+import type { ClientAuthMethod, ClientAuthRequest, ClientCredentials } from '../oauth2/client-auth-method.js'
+import type { SigningKey } from './keys.js'
+
+/** RFC 7523 §2.2: the client_assertion_type of a JWT client assertion. */
+export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
+
+/**
+ * Default assertion lifetime for client authentication, in seconds. Short on purpose: the JWT is
+ * used once, right away, and RFC 7523 §3 (item 4) asks for an `exp` that limits the replay window.
+ */
+export const DEFAULT_CLIENT_ASSERTION_LIFETIME = 60
+
+export interface SignAssertionParams {
+  /** `iss` (RFC 7523 §3 item 1). */
+  issuer: string
+  /** `sub` (item 2); omitted when undefined (the jwt-bearer grant may not have one). */
+  subject?: string | undefined
+  /** `aud` (item 3). */
+  audience: string
+  key: SigningKey
+  alg: string
+  /** Header `kid`; falls back to `headers.kid`, then to the JWK's own `kid`. */
+  kid?: string | undefined
+  /** Extra claims. The registered ones this function sets (iss, sub, aud, jti, iat, exp) always win. */
+  claims?: Record<string, unknown> | undefined
+  /** Extra header parameters; `alg` and `kid` are set from the parameters above, `typ` defaults to 'JWT'. */
+  headers?: Record<string, unknown> | undefined
+  /** Lifetime in seconds: `exp` = `iat` + expiresIn. */
+  expiresIn: number
+}
+
+/** Signs one assertion with jose. Every call gets a fresh `jti` (RFC 7523 §3 item 7: never reused). */
+export function signAssertion(params: SignAssertionParams): Promise<string> {
+  // Back-dated by one second so a server whose clock runs slightly behind does not see an `iat`
+  // from the future and reject the assertion (RFC 7519 §4.1.6 leaves the check to the server).
+  const iat = Math.floor(Date.now() / 1000) - 1
+  const payload = {
+    ...params.claims,
+    iss: params.issuer,
+    ...(params.subject === undefined ? {} : { sub: params.subject }),
+    aud: params.audience,
+    jti: randomBytes(24).toString('base64url'),
+    iat,
+    exp: iat + params.expiresIn,
+  }
+  const headerKid = typeof params.headers?.['kid'] === 'string' ? params.headers['kid'] : undefined
+  const kid = params.kid ?? headerKid ?? params.key.kid
+  const header: JWTHeaderParameters = {
+    typ: 'JWT',
+    ...params.headers,
+    alg: params.alg,
+    ...(kid === undefined ? {} : { kid }),
+  }
+  return new SignJWT(payload).setProtectedHeader(header).sign(params.key.key)
+}
+
+/** Options shared by ClientSecretJWT and PrivateKeyJWT (API.md §3). */
+export interface JwtClientAuthOptions {
+  alg?: string
+  claims?: Record<string, unknown>
+  headers?: Record<string, unknown>
+  /** Assertion lifetime in seconds (default 60). */
+  expiresIn?: number
+}
+
+/**
+ * RFC 7523 §2.2 client authentication with a signed JWT: the shared half of client_secret_jwt and
+ * private_key_jwt (OIDC Core §9). Subclasses say where the key comes from and which algorithms fit.
+ */
+export abstract class JwtClientAuthMethod implements ClientAuthMethod {
+  abstract readonly name: string
+  readonly alg: string
+  readonly tokenEndpoint: string | undefined
+  readonly #claims: Record<string, unknown> | undefined
+  readonly #headers: Record<string, unknown> | undefined
+  readonly #expiresIn: number
+  readonly #kid: string | undefined
+
+  protected constructor(
+    tokenEndpoint: string | undefined,
+    options: JwtClientAuthOptions & { kid?: string | undefined },
+    defaultAlg: string,
+    algorithms: readonly string[],
+  ) {
+    const headerAlg = typeof options.headers?.['alg'] === 'string' ? options.headers['alg'] : undefined
+    const alg = options.alg ?? headerAlg ?? defaultAlg
+    if (!algorithms.includes(alg)) {
+      throw new TypeError(
+        `${new.target.name}: unsupported alg '${alg}'; expected one of ${algorithms.join(', ')}`,
+      )
+    }
+    const expiresIn = options.expiresIn ?? DEFAULT_CLIENT_ASSERTION_LIFETIME
+    if (!Number.isFinite(expiresIn) || expiresIn <= 0) {
+      throw new TypeError(`${new.target.name}: expiresIn must be a positive number of seconds`)
+    }
+    this.alg = alg
+    this.tokenEndpoint = tokenEndpoint
+    // Copied, so a caller's later changes to its objects cannot alter what is signed.
+    this.#claims = options.claims === undefined ? undefined : { ...options.claims }
+    this.#headers = options.headers === undefined ? undefined : { ...options.headers }
+    this.#expiresIn = expiresIn
+    this.#kid = options.kid
+  }
+
+  /** The key material to sign with for this client. */
+  protected abstract keyFor(client: ClientCredentials): SigningKey
+
+  async authenticate(request: ClientAuthRequest, client: ClientCredentials): Promise<void> {
+    const clientId = client.clientId
+    if (clientId === undefined || clientId === '') {
+      throw new TypeError(`${this.name} needs a clientId: it is the assertion's iss and sub (RFC 7523 §3)`)
+    }
+    const key = this.keyFor(client)
+    // aud: the token endpoint when configured, else the endpoint being called (RFC 7523 §3 item 3).
+    const called = new URL(request.url)
+    called.hash = ''
+    const assertion = await signAssertion({
+      issuer: clientId,
+      subject: clientId,
+      audience: this.tokenEndpoint ?? called.href,
+      key,
+      alg: this.alg,
+      kid: this.#kid,
+      claims: this.#claims,
+      headers: this.#headers,
+      expiresIn: this.#expiresIn,
+    })
+    // RFC 6749 §2.3: one authentication mechanism per request, so no secret travels alongside.
+    request.body.delete('client_secret')
+    for (const name of Object.keys(request.headers)) {
+      if (name.toLowerCase() === 'authorization') delete request.headers[name]
+    }
+    request.body.set('client_id', clientId)
+    request.body.set('client_assertion_type', CLIENT_ASSERTION_TYPE)
+    request.body.set('client_assertion', assertion)
+  }
+
+  /** What is safe to show: no key, secret or assertion. */
+  toJSON(): Record<string, unknown> {
+    return { name: this.name, alg: this.alg, tokenEndpoint: this.tokenEndpoint, expiresIn: this.#expiresIn }
+  }
+
+  [inspect.custom](_depth: number, options: InspectOptions, inspectFn: typeof inspect): string {
+    return `${this.constructor.name} ${inspectFn(this.toJSON(), options)}`
+  }
+}

@@ -1,0 +1,27 @@
+import type { ClientCredentials } from '../oauth2/client-auth-method.js'
+import { JwtClientAuthMethod, type JwtClientAuthOptions } from './assertion.js'
+import { HMAC_ALGORITHMS, KeyCache, type SigningKey, toSecretKey } from './keys.js'
+
+export type ClientSecretJWTOptions = JwtClientAuthOptions
+
+/**
+ * `client_secret_jwt` (OIDC Core §9, RFC 7523 §2.2): the client authenticates with a JWT it signs
+ * with HMAC under its client secret, so the secret itself never travels. Default alg HS256.
+ *
+ *   client.registerClientAuthMethod(new ClientSecretJWT(tokenEndpoint))
+ */
+export class ClientSecretJWT extends JwtClientAuthMethod {
+  readonly name = 'client_secret_jwt'
+  readonly #keys = new KeyCache(input => toSecretKey(input, 'client_secret_jwt'))
+
+  constructor(tokenEndpoint?: string, options: ClientSecretJWTOptions = {}) {
+    super(tokenEndpoint, options, 'HS256', HMAC_ALGORITHMS)
+  }
+
+  protected keyFor(client: ClientCredentials): SigningKey {
+    if (client.clientSecret === undefined) {
+      throw new TypeError('client_secret_jwt needs a clientSecret to sign the client assertion')
+    }
+    return this.#keys.get(client.clientSecret)
+  }
+}

@@ -1,0 +1,51 @@
+import type { KeyLike } from '../key-like.js'
+import type { ClientCredentials } from '../oauth2/client-auth-method.js'
+import { JwtClientAuthMethod, type JwtClientAuthOptions } from './assertion.js'
+import {
+  ASYMMETRIC_ALGORITHMS,
+  type AsymmetricAlgorithm,
+  assertKeyFitsAlgorithm,
+  KeyCache,
+  type SigningKey,
+  toPrivateKey,
+} from './keys.js'
+
+export interface PrivateKeyJWTOptions extends JwtClientAuthOptions {
+  /** The private key; without it the client's `clientSecret` holds the key (API.md §2). */
+  key?: KeyLike
+  /** Header `kid`; default the key's JWK `kid`, if any. */
+  kid?: string
+}
+
+/**
+ * `private_key_jwt` (OIDC Core §9, RFC 7523 §2.2): the client authenticates with a JWT signed by its
+ * private key; the server holds only the public key. Default alg RS256.
+ *
+ *   client.registerClientAuthMethod(new PrivateKeyJWT(tokenEndpoint, { key: pem }))
+ */
+export class PrivateKeyJWT extends JwtClientAuthMethod {
+  readonly name = 'private_key_jwt'
+  readonly #key: KeyLike | undefined
+  readonly #keys: KeyCache
+
+  constructor(tokenEndpoint?: string, options: PrivateKeyJWTOptions = {}) {
+    super(tokenEndpoint, options, 'RS256', ASYMMETRIC_ALGORITHMS)
+    const alg = this.alg as AsymmetricAlgorithm
+    this.#keys = new KeyCache(input => {
+      const imported = toPrivateKey(input, 'private_key_jwt')
+      assertKeyFitsAlgorithm(imported.key, alg)
+      return imported
+    })
+    this.#key = options.key
+    // A key given up front is checked now, so a wrong key fails at construction, not at first use.
+    if (options.key !== undefined) this.#keys.get(options.key)
+  }
+
+  protected keyFor(client: ClientCredentials): SigningKey {
+    const input = this.#key ?? client.clientSecret
+    if (input === undefined) {
+      throw new TypeError('private_key_jwt needs a private key: pass options.key or the client secret')
+    }
+    return this.#keys.get(input)
+  }
+}
