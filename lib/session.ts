@@ -111,9 +111,9 @@ export class Session implements AsyncDisposable {
   #whenPrepared: (() => void) | undefined
   #closed = false
   #closing: Promise<void> | undefined
-  readonly #credentialsStep = (request: PreparedRequest): void | Promise<void> => {
+  readonly #credentialsStep = (request: PreparedRequest, signal?: AbortSignal): void | Promise<void> => {
     if (this.#checkTransport) assertSecureTransport(request.url)
-    return this.authorize(request)
+    return this.authorize(request, signal)
   }
 
   constructor(options: SessionOptions = {}) {
@@ -141,9 +141,10 @@ export class Session implements AsyncDisposable {
    * The credentials step: adds this client's credentials to a request (a header, a query
    * parameter, a signature). It runs for `request`, `fetch` and `dispatcher` alike, and only for
    * requests that carry credentials. Return nothing when no I/O is needed (the fast path), or a
-   * promise when it must wait (a token refresh). Session itself adds nothing.
+   * promise when it must wait (a token refresh); `signal` (absent on the dispatcher path) aborts
+   * when the request's deadline passes or its caller gives up. Session itself adds nothing.
    */
-  protected authorize(_request: PreparedRequest): void | Promise<void> {}
+  protected authorize(_request: PreparedRequest, _signal?: AbortSignal): void | Promise<void> {}
 
   /**
    * Called when a request that carried credentials answered 401 and its body can be sent again.
@@ -292,7 +293,7 @@ export class Session implements AsyncDisposable {
       const withCredentials = options.withholdToken !== true && sameOrigin
       if (!sameOrigin) stripCredentialHeaders(request.headers)
       if (withCredentials) {
-        const pending = this.#credentialsStep(request)
+        const pending = this.#credentialsStep(request, signal)
         if (pending !== undefined) await pending
         signal.throwIfAborted()
       }

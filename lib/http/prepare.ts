@@ -33,8 +33,9 @@ export interface RequestOptions {
 
 const FORM_TYPE = 'application/x-www-form-urlencoded'
 
+/** A fresh URLSearchParams (never the caller's own object, which credentials steps may extend). */
 export function toSearchParams(input: QueryInput | FormInput): URLSearchParams {
-  if (input instanceof URLSearchParams) return input
+  if (input instanceof URLSearchParams) return new URLSearchParams(input)
   const params = new URLSearchParams()
   for (const name in input) {
     const value = input[name]

@@ -1,0 +1,61 @@
+import { ClientSecretJWT } from '../rfc7523/client-secret-jwt.js'
+import { PrivateKeyJWT } from '../rfc7523/private-key-jwt.js'
+import type { ClientAuthMethod, ClientAuthRequest, ClientCredentials } from './client-auth-method.js'
+
+/** RFC 6749 Appendix B: client id and secret are form-urlencoded before they are joined by ':'. */
+function formEncode(value: string): string {
+  return new URLSearchParams([['', value]]).toString().slice(1)
+}
+
+function requireSecret(client: ClientCredentials, method: string): string {
+  if (typeof client.clientSecret !== 'string') {
+    throw new TypeError(`${method} needs clientSecret as a string`)
+  }
+  return client.clientSecret
+}
+
+function requireClientId(client: ClientCredentials, method: string): string {
+  if (client.clientId === undefined) throw new TypeError(`${method} needs clientId`)
+  return client.clientId
+}
+
+/** RFC 6749 §2.3.1: HTTP Basic with the form-encoded id and secret; nothing in the body. */
+const clientSecretBasic: ClientAuthMethod = {
+  name: 'client_secret_basic',
+  authenticate(request: ClientAuthRequest, client: ClientCredentials): void {
+    const id = formEncode(requireClientId(client, 'client_secret_basic'))
+    const secret = formEncode(requireSecret(client, 'client_secret_basic'))
+    request.headers.authorization = `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`
+  },
+}
+
+/** RFC 6749 §2.3.1: client_id and client_secret in the form body. */
+const clientSecretPost: ClientAuthMethod = {
+  name: 'client_secret_post',
+  authenticate(request: ClientAuthRequest, client: ClientCredentials): void {
+    request.body.set('client_id', requireClientId(client, 'client_secret_post'))
+    request.body.set('client_secret', requireSecret(client, 'client_secret_post'))
+  },
+}
+
+/** A public client (RFC 6749 §2.1, §3.2.1): it only identifies itself with client_id. */
+const none: ClientAuthMethod = {
+  name: 'none',
+  authenticate(request: ClientAuthRequest, client: ClientCredentials): void {
+    request.body.set('client_id', requireClientId(client, 'none'))
+  },
+}
+
+/**
+ * The methods every client knows. client_secret_jwt and private_key_jwt (RFC 7523 §2.2) get a
+ * default instance whose audience is the endpoint being called; register your own to change it.
+ */
+export function defaultClientAuthMethods(): Map<string, ClientAuthMethod> {
+  return new Map<string, ClientAuthMethod>([
+    [clientSecretBasic.name, clientSecretBasic],
+    [clientSecretPost.name, clientSecretPost],
+    [none.name, none],
+    ['client_secret_jwt', new ClientSecretJWT()],
+    ['private_key_jwt', new PrivateKeyJWT()],
+  ])
+}

@@ -1,0 +1,718 @@
+import { InvalidResponseError, MissingTokenError, OAuthError, TokenExpiredError } from '../errors.js'
+import { MAX_OAUTH_BODY, readCappedText } from '../http/body.js'
+import { checkOneOf, checkString, checkUrl, optionError } from '../http/options.js'
+import type { PreparedRequest } from '../http/prepared-request.js'
+import { assertSecureTransport } from '../http/transport.js'
+import type { KeyLike } from '../key-like.js'
+import { type ResponseData, Session, type SessionOptions } from '../session.js'
+import { appendParams, readAuthorizationResponse, scopeToString } from './authorization.js'
+import { defaultClientAuthMethods } from './client-auth.js'
+import type { ClientAuthMethod } from './client-auth-method.js'
+import {
+  type ComplianceHookName,
+  ComplianceHookRegistry,
+  type ComplianceHooks,
+  type HookRequest,
+} from './compliance-hooks.js'
+import { type AuthorizationServerMetadata, checkMetadata, metadataUrls } from './metadata.js'
+import { type CodeChallengeMethod, createCodeChallenge, generateCodeVerifier, generateToken } from './pkce.js'
+import { RefreshQueue } from './refresh-queue.js'
+import {
+  type EndpointResponse,
+  endpointError,
+  type OAuth2Token,
+  parseJsonObject,
+  parseTokenResponse,
+  renewalTime,
+  toToken,
+} from './token.js'
+import { isInvalidTokenChallenge } from './www-authenticate.js'
+
+export type TokenPlacement = 'header' | 'body' | 'uri'
+
+/** Called after every automatic refresh or re-grant (and explicit refreshToken), awaited before waiters go on. */
+export type UpdateToken = (
+  token: OAuth2Token,
+  context: { refreshToken?: string; accessToken?: string },
+) => void | Promise<void>
+
+export interface OAuth2ClientOptions extends SessionOptions {
+  clientId?: string
+  /** The client secret; for private_key_jwt it may hold the private key. */
+  clientSecret?: string | KeyLike
+  /** Default client_secret_basic with a secret, none without. */
+  tokenEndpointAuthMethod?:
+    | 'client_secret_basic'
+    | 'client_secret_post'
+    | 'none'
+    | 'client_secret_jwt'
+    | 'private_key_jwt'
+    | (string & {})
+  /** Default: tokenEndpointAuthMethod. */
+  revocationEndpointAuthMethod?: OAuth2ClientOptions['tokenEndpointAuthMethod']
+  scope?: string | string[]
+  redirectUri?: string
+  token?: OAuth2Token
+  /** Where the access token goes on resource requests (RFC 6750 §2); default 'header'. */
+  tokenPlacement?: TokenPlacement
+  updateToken?: UpdateToken
+  /** Seconds before expiry to renew (default 60; at most half the token's lifetime). */
+  leeway?: number
+  /** PKCE (RFC 7636); default 'S256'; null disables. */
+  codeChallengeMethod?: CodeChallengeMethod | null
+  /** The grant repeated when a token must be obtained automatically, e.g. 'client_credentials'. */
+  grantType?: string
+  authorizationEndpoint?: string
+  tokenEndpoint?: string
+  revocationEndpoint?: string
+  introspectionEndpoint?: string
+  /** An RFC 8414 document; fills the endpoints above. */
+  metadata?: AuthorizationServerMetadata
+}
+
+export interface AuthorizationUrlParams {
+  state?: string
+  codeVerifier?: string
+  nonce?: string
+  scope?: string | string[]
+  redirectUri?: string
+  responseType?: string
+  [extra: string]: unknown
+}
+
+export interface AuthorizationUrl {
+  url: string
+  state: string
+  codeVerifier?: string
+  nonce?: string
+}
+
+export interface FetchTokenParams {
+  /** Inferred: code/authorizationResponse -> authorization_code, username+password -> password, else client_credentials. */
+  grantType?: string
+  /** The full redirect URL; code, state and error are read from its query or fragment. */
+  authorizationResponse?: string
+  code?: string
+  /** The state you expect back; a mismatch throws MismatchingStateError. */
+  state?: string
+  codeVerifier?: string
+  redirectUri?: string
+  username?: string
+  password?: string
+  scope?: string | string[]
+  headers?: Record<string, string>
+  signal?: AbortSignal
+  [extra: string]: unknown
+}
+
+export interface RefreshTokenParams {
+  refreshToken?: string
+  scope?: string | string[]
+  headers?: Record<string, string>
+  signal?: AbortSignal
+  [extra: string]: unknown
+}
+
+export interface TokenHintParams {
+  token?: string
+  tokenTypeHint?: 'access_token' | 'refresh_token' | (string & {})
+  signal?: AbortSignal
+}
+
+/** An RFC 7662 §2.2 introspection response. */
+export interface IntrospectionResponse {
+  active: boolean
+  scope?: string
+  client_id?: string
+  username?: string
+  token_type?: string
+  exp?: number
+  iat?: number
+  nbf?: number
+  sub?: string
+  aud?: string | string[]
+  iss?: string
+  jti?: string
+  [field: string]: unknown
+}
+
+interface EndpointCall {
+  /** For messages: 'token endpoint', 'revocation endpoint', ... */
+  what: string
+  authMethod: string
+  headers?: Record<string, string> | undefined
+  signal?: AbortSignal | undefined
+  requestHook?: 'refresh_token_request' | 'revoke_token_request' | 'introspect_token_request'
+  responseHook?: 'access_token_response' | 'refresh_token_response'
+}
+
+const PLACEMENTS: readonly TokenPlacement[] = ['header', 'body', 'uri']
+
+/**
+ * An OAuth 2.0 client (RFC 6749) that is also a pooled HTTP session: every request carries the
+ * access token, renewed before it expires through one serialized, single-flight refresh queue.
+ */
+export class OAuth2Client extends Session {
+  readonly #clientId: string | undefined
+  readonly #clientSecret: string | KeyLike | undefined
+  readonly #tokenAuthMethod: string
+  readonly #revocationAuthMethod: string
+  readonly #scope: string | undefined
+  readonly #redirectUri: string | undefined
+  readonly #placement: TokenPlacement
+  readonly #updateToken: UpdateToken | undefined
+  readonly #leeway: number
+  readonly #codeChallengeMethod: CodeChallengeMethod | null
+  readonly #grantType: string | undefined
+  readonly #explicitEndpoints: AuthorizationServerMetadata
+  #metadata: AuthorizationServerMetadata
+  readonly #authMethods = defaultClientAuthMethods()
+  readonly #hooks = new ComplianceHookRegistry()
+  readonly #renewals = new RefreshQueue<OAuth2Token>(() => this.timeout)
+  #token: OAuth2Token | undefined
+  /** Epoch ms after which the token is renewed before use; -Infinity without a token. */
+  #renewAt = Number.NEGATIVE_INFINITY
+  /** `Bearer <access_token>`, built once per token for the header placement. */
+  #authorization = ''
+
+  constructor(options: OAuth2ClientOptions = {}) {
+    super(options)
+    this.#clientId = checkString('clientId', options.clientId)
+    if (options.clientSecret === null) throw optionError('clientSecret', 'a string or a key', null)
+    this.#clientSecret = options.clientSecret
+    const defaultMethod = options.clientSecret === undefined ? 'none' : 'client_secret_basic'
+    this.#tokenAuthMethod =
+      checkString('tokenEndpointAuthMethod', options.tokenEndpointAuthMethod) ?? defaultMethod
+    this.#revocationAuthMethod =
+      checkString('revocationEndpointAuthMethod', options.revocationEndpointAuthMethod) ??
+      this.#tokenAuthMethod
+    if (options.scope !== undefined && typeof options.scope !== 'string' && !Array.isArray(options.scope)) {
+      throw optionError('scope', 'a string or an array of strings', options.scope)
+    }
+    this.#scope = scopeToString(options.scope)
+    this.#redirectUri = checkString('redirectUri', options.redirectUri)
+    this.#placement = checkOneOf('tokenPlacement', options.tokenPlacement, PLACEMENTS, 'header')
+    if (options.updateToken !== undefined && typeof options.updateToken !== 'function') {
+      throw optionError('updateToken', 'a function', options.updateToken)
+    }
+    this.#updateToken = options.updateToken
+    if (options.leeway !== undefined && (typeof options.leeway !== 'number' || !(options.leeway >= 0))) {
+      throw optionError('leeway', 'a non-negative number of seconds', options.leeway)
+    }
+    this.#leeway = options.leeway ?? 60
+    this.#codeChallengeMethod =
+      options.codeChallengeMethod === null
+        ? null
+        : checkOneOf<CodeChallengeMethod>(
+            'codeChallengeMethod',
+            options.codeChallengeMethod,
+            ['S256', 'plain'],
+            'S256',
+          )
+    this.#grantType = checkString('grantType', options.grantType)
+    if (
+      options.metadata !== undefined &&
+      (options.metadata === null || typeof options.metadata !== 'object')
+    ) {
+      throw optionError('metadata', 'an authorization server metadata object', options.metadata)
+    }
+    const explicit: AuthorizationServerMetadata = {}
+    const endpoints = [
+      ['authorizationEndpoint', 'authorization_endpoint'],
+      ['tokenEndpoint', 'token_endpoint'],
+      ['revocationEndpoint', 'revocation_endpoint'],
+      ['introspectionEndpoint', 'introspection_endpoint'],
+    ] as const
+    for (const [option, field] of endpoints) {
+      const url = checkUrl(option, options[option])
+      if (url !== undefined) explicit[field] = url.href
+    }
+    this.#explicitEndpoints = explicit
+    this.#metadata = { ...options.metadata, ...explicit }
+    if (options.token !== undefined) this.token = options.token
+  }
+
+  /**
+   * A client configured from the issuer's metadata (RFC 8414 §3, then OpenID Connect Discovery §4).
+   * Endpoints given in `options` win over discovered ones.
+   */
+  static async discover(issuer: string | URL, options: OAuth2ClientOptions = {}): Promise<OAuth2Client> {
+    const client = new OAuth2Client(options)
+    try {
+      await client.#discover(new URL(issuer))
+    } catch (err) {
+      await client.close()
+      throw err
+    }
+    return client
+  }
+
+  async #discover(issuer: URL): Promise<void> {
+    for (const url of metadataUrls(issuer)) {
+      const response = await this.requestWithoutCredentials(url, { headers: { accept: 'application/json' } })
+      if (response.statusCode === 404) {
+        await response.body.dump()
+        continue
+      }
+      const document = parseJsonObject(
+        await this.#endpointResponse(response, 'metadata endpoint'),
+        'metadata endpoint',
+      )
+      this.#metadata = { ...checkMetadata(document, issuer.href), ...this.#explicitEndpoints }
+      return
+    }
+    throw new InvalidResponseError(`no authorization server metadata found for ${issuer.href}`, {
+      statusCode: 404,
+    })
+  }
+
+  /** The server metadata in use, with explicitly configured endpoints applied. */
+  get metadata(): AuthorizationServerMetadata {
+    return { ...this.#metadata }
+  }
+
+  get token(): OAuth2Token | undefined {
+    return this.#token
+  }
+
+  /** Sets the token (copied; expires_at computed from expires_in when absent). */
+  set token(value: OAuth2Token | undefined) {
+    if (value === undefined) {
+      this.#token = undefined
+      this.#renewAt = Number.NEGATIVE_INFINITY
+      return
+    }
+    if (value === null || typeof value !== 'object')
+      throw optionError('token', 'an OAuth2Token object', value)
+    this.#setToken(
+      toToken(value, Date.now() / 1000, reason => {
+        throw new TypeError(`token: ${reason}`)
+      }),
+    )
+  }
+
+  #setToken(token: OAuth2Token): void {
+    this.#token = token
+    this.#renewAt = renewalTime(token, this.#leeway)
+    this.#authorization = `Bearer ${token.access_token}`
+  }
+
+  registerClientAuthMethod(method: ClientAuthMethod): void {
+    if (
+      method === null ||
+      typeof method !== 'object' ||
+      typeof method.name !== 'string' ||
+      typeof method.authenticate !== 'function'
+    ) {
+      throw new TypeError(
+        'registerClientAuthMethod: expected an object with a string `name` and an `authenticate` function',
+      )
+    }
+    this.#authMethods.set(method.name, method)
+  }
+
+  registerComplianceHook<N extends ComplianceHookName>(name: N, hook: ComplianceHooks[N]): void {
+    this.#hooks.register(name, hook)
+  }
+
+  /** Builds the authorization request URL (RFC 6749 §4.1.1, §4.2.1) with state and, by default, PKCE S256. */
+  createAuthorizationUrl(url?: string, params: AuthorizationUrlParams = {}): AuthorizationUrl {
+    const endpoint = url ?? this.#metadata.authorization_endpoint
+    if (endpoint === undefined)
+      throw new TypeError('createAuthorizationUrl: pass a URL or configure authorizationEndpoint')
+    const {
+      state: givenState,
+      codeVerifier: givenVerifier,
+      nonce: givenNonce,
+      scope,
+      redirectUri,
+      responseType,
+      ...extra
+    } = params
+    const state = givenState ?? generateToken()
+    const type = responseType ?? 'code'
+    const scopeValue = scope === undefined ? this.#scope : scopeToString(scope)
+    const query = new URLSearchParams({ response_type: type })
+    appendParams(query, {
+      client_id: this.#clientId,
+      redirect_uri: redirectUri ?? this.#redirectUri,
+      scope: scopeValue,
+      state,
+    })
+    appendParams(query, extra)
+    const result: AuthorizationUrl = { url: '', state }
+    // RFC 7636 §4.3: PKCE protects the code, so it goes with every response type that returns one.
+    if (this.#codeChallengeMethod !== null && type.split(' ').includes('code')) {
+      const verifier = givenVerifier ?? generateCodeVerifier()
+      query.append('code_challenge', createCodeChallenge(verifier, this.#codeChallengeMethod))
+      query.append('code_challenge_method', this.#codeChallengeMethod)
+      result.codeVerifier = verifier
+    }
+    // OpenID Connect Core §3.1.2.1: a nonce binds the ID token to this request.
+    const nonce = givenNonce ?? (scopeValue?.split(' ').includes('openid') ? generateToken() : undefined)
+    if (nonce !== undefined) {
+      query.append('nonce', nonce)
+      result.nonce = nonce
+    }
+    const target = new URL(endpoint)
+    target.search = target.search === '' ? query.toString() : `${target.search.slice(1)}&${query}`
+    result.url = target.href
+    return result
+  }
+
+  /**
+   * Obtains a token from the token endpoint (RFC 6749 §4.1.3, §4.3.2, §4.4.2, or an extension
+   * grant §4.5), or from an implicit-flow redirect fragment without any request (§4.2.2).
+   */
+  async fetchToken(url?: string, params: FetchTokenParams = {}): Promise<OAuth2Token> {
+    const {
+      grantType,
+      authorizationResponse,
+      code,
+      state,
+      codeVerifier,
+      redirectUri,
+      username,
+      password,
+      scope,
+      headers,
+      signal,
+      ...extra
+    } = params
+    let authorizationCode = code
+    if (authorizationResponse !== undefined) {
+      const response = readAuthorizationResponse(authorizationResponse, state)
+      if (response.params.has('access_token')) return this.#tokenFromFragment(response.params)
+      authorizationCode = response.params.get('code') ?? undefined
+      if (authorizationCode === undefined) {
+        throw new OAuthError('authorization response carries neither code nor error', {
+          error: 'invalid_request',
+        })
+      }
+    }
+    const grant =
+      grantType ??
+      (authorizationCode !== undefined
+        ? 'authorization_code'
+        : username !== undefined && password !== undefined
+          ? 'password'
+          : 'client_credentials')
+    const body = new URLSearchParams({ grant_type: grant })
+    if (grant === 'authorization_code') {
+      if (authorizationCode === undefined)
+        throw new TypeError('fetchToken: the authorization_code grant needs code or authorizationResponse')
+      appendParams(body, {
+        code: authorizationCode,
+        redirect_uri: redirectUri ?? this.#redirectUri,
+        code_verifier: codeVerifier,
+      })
+    } else {
+      if (grant === 'password' && (username === undefined || password === undefined)) {
+        throw new TypeError('fetchToken: the password grant needs username and password')
+      }
+      appendParams(body, {
+        username,
+        password,
+        scope: scope === undefined ? this.#scope : scopeToString(scope),
+      })
+    }
+    appendParams(body, extra)
+    const { response, sentAt } = await this.#callEndpoint(url ?? this.#metadata.token_endpoint, body, {
+      what: 'token endpoint',
+      authMethod: this.#tokenAuthMethod,
+      headers,
+      signal,
+      responseHook: 'access_token_response',
+    })
+    const token = parseTokenResponse(response, sentAt, this.#secrets())
+    this.#setToken(token)
+    return token
+  }
+
+  #tokenFromFragment(params: URLSearchParams): OAuth2Token {
+    const fields: Record<string, unknown> = Object.fromEntries(params)
+    delete fields.state
+    const token = toToken(fields, Date.now() / 1000, reason => {
+      throw new InvalidResponseError(`implicit authorization response carries an invalid token: ${reason}`)
+    })
+    this.#setToken(token)
+    return token
+  }
+
+  /**
+   * Refreshes the token (RFC 6749 §6) through the client's serialized queue, after any renewal in
+   * progress, with the refresh token current at that moment unless one is given.
+   */
+  refreshToken(url?: string, params: RefreshTokenParams = {}): Promise<OAuth2Token> {
+    return this.#renewals.exclusive(deadline => this.#refresh(url, params, deadline), params.signal)
+  }
+
+  async #refresh(
+    url: string | undefined,
+    params: RefreshTokenParams,
+    deadline: AbortSignal,
+  ): Promise<OAuth2Token> {
+    const { refreshToken: given, scope, headers, signal: _callerSignal, ...extra } = params
+    const refreshToken = given ?? this.#token?.refresh_token
+    if (refreshToken === undefined) throw new MissingTokenError('no refresh_token to refresh with')
+    const body = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken })
+    appendParams(body, { scope: scopeToString(scope) })
+    appendParams(body, extra)
+    const { response, sentAt } = await this.#callEndpoint(url ?? this.#metadata.token_endpoint, body, {
+      what: 'token endpoint',
+      authMethod: this.#tokenAuthMethod,
+      headers,
+      signal: deadline,
+      requestHook: 'refresh_token_request',
+      responseHook: 'refresh_token_response',
+    })
+    const token = parseTokenResponse(response, sentAt, this.#secrets())
+    // RFC 6749 §6: without a new refresh token, the old one stays valid.
+    token.refresh_token ??= refreshToken
+    this.#setToken(token)
+    await this.#updateToken?.(token, { refreshToken })
+    return token
+  }
+
+  /** The current token, renewed first (shared with every concurrent caller) when it is about to expire. */
+  ensureActiveToken(signal?: AbortSignal): Promise<OAuth2Token> {
+    const token = this.#token
+    if (token !== undefined && Date.now() < this.#renewAt) return Promise.resolve(token)
+    return this.#renewals.shared(deadline => this.#renew(token?.access_token, deadline), signal)
+  }
+
+  #canRenew(): boolean {
+    return this.#token?.refresh_token !== undefined || this.#grantType !== undefined
+  }
+
+  /**
+   * Runs inside the queue: renews the token whose access token was `stale`, unless another
+   * renewal already replaced it. Refresh when there is a refresh token, else repeat `grantType`.
+   */
+  async #renew(stale: string | undefined, deadline: AbortSignal): Promise<OAuth2Token> {
+    const current = this.#token
+    if (current !== undefined && current.access_token !== stale && Date.now() < this.#renewAt) return current
+    if (current?.refresh_token !== undefined) return this.#refresh(undefined, {}, deadline)
+    if (this.#grantType !== undefined) {
+      const token = await this.fetchToken(undefined, { grantType: this.#grantType, signal: deadline })
+      await this.#updateToken?.(token, current === undefined ? {} : { accessToken: current.access_token })
+      return token
+    }
+    throw current === undefined ? new MissingTokenError() : new TokenExpiredError()
+  }
+
+  /** Revokes a token (RFC 7009); by default the refresh token, else the access token. */
+  async revokeToken(url?: string, params: TokenHintParams = {}): Promise<void> {
+    const { response } = await this.#callEndpoint(
+      url ?? this.#metadata.revocation_endpoint,
+      this.#tokenHintBody(params),
+      {
+        what: 'revocation endpoint',
+        authMethod: this.#revocationAuthMethod,
+        signal: params.signal,
+        requestHook: 'revoke_token_request',
+      },
+    )
+    // RFC 7009 §2.2: 200 means revoked (or already invalid); anything else is an error.
+    if (response.statusCode < 200 || response.statusCode > 299)
+      throw endpointError(response, 'revocation endpoint', this.#secrets())
+  }
+
+  /** Asks the introspection endpoint about a token (RFC 7662); by default the refresh token, else the access token. */
+  async introspectToken(url?: string, params: TokenHintParams = {}): Promise<IntrospectionResponse> {
+    const { response } = await this.#callEndpoint(
+      url ?? this.#metadata.introspection_endpoint,
+      this.#tokenHintBody(params),
+      {
+        what: 'introspection endpoint',
+        authMethod: this.#tokenAuthMethod,
+        signal: params.signal,
+        requestHook: 'introspect_token_request',
+      },
+    )
+    const fields = parseJsonObject(response, 'introspection endpoint', this.#secrets())
+    if (typeof fields.active !== 'boolean') {
+      throw new InvalidResponseError(
+        'introspection endpoint answered without a boolean `active` (RFC 7662 §2.2)',
+        {
+          statusCode: response.statusCode,
+        },
+      )
+    }
+    return fields as IntrospectionResponse
+  }
+
+  #tokenHintBody(params: TokenHintParams): URLSearchParams {
+    const current = this.#token
+    const token = params.token ?? current?.refresh_token ?? current?.access_token
+    if (token === undefined) throw new MissingTokenError('no token: pass params.token or set a token')
+    const hint =
+      params.tokenTypeHint ??
+      (params.token !== undefined
+        ? undefined
+        : current?.refresh_token !== undefined
+          ? 'refresh_token'
+          : 'access_token')
+    const body = new URLSearchParams({ token })
+    appendParams(body, { token_type_hint: hint })
+    return body
+  }
+
+  /** One authenticated POST to an OAuth endpoint, with its hooks, capped body and deadline. */
+  async #callEndpoint(
+    url: string | undefined,
+    body: URLSearchParams,
+    call: EndpointCall,
+  ): Promise<{ response: EndpointResponse; sentAt: number }> {
+    if (url === undefined)
+      throw new TypeError(`no ${call.what} URL: pass one or configure it (or use discover())`)
+    let target = new URL(url)
+    let headers: Record<string, string> = {
+      accept: 'application/json',
+      'content-type': 'application/x-www-form-urlencoded',
+      ...call.headers,
+    }
+    if (call.requestHook !== undefined && this.#hooks.has(call.requestHook)) {
+      const hooked = await this.#hooks.run(call.requestHook, {
+        url: target.href,
+        headers,
+        body: body.toString(),
+      })
+      target = new URL(hooked.url)
+      headers = { ...hooked.headers }
+      body = new URLSearchParams(hooked.body)
+    }
+    if (this.checksTransport) assertSecureTransport(target)
+    await this.#authMethod(call.authMethod).authenticate(
+      { method: 'POST', url: target, headers, body },
+      { clientId: this.#clientId, clientSecret: this.#clientSecret },
+    )
+    const sentAt = Date.now() / 1000
+    const raw = await this.requestWithoutCredentials(target, {
+      method: 'POST',
+      headers,
+      body: body.toString(),
+      signal: call.signal,
+    })
+    let response = await this.#endpointResponse(raw, call.what)
+    if (call.responseHook !== undefined) response = await this.#hooks.run(call.responseHook, response)
+    return { response, sentAt }
+  }
+
+  async #endpointResponse(raw: ResponseData, what: string): Promise<EndpointResponse> {
+    const body = await readCappedText(raw, MAX_OAUTH_BODY, what)
+    return { statusCode: raw.statusCode, headers: raw.headers as Record<string, string | string[]>, body }
+  }
+
+  #authMethod(name: string): ClientAuthMethod {
+    const method = this.#authMethods.get(name)
+    if (method === undefined) {
+      throw new TypeError(
+        `client auth method '${name}' is not registered: call registerClientAuthMethod() first`,
+      )
+    }
+    return method
+  }
+
+  /** Values never to show in an error excerpt. */
+  #secrets(): (string | undefined)[] {
+    return [
+      typeof this.#clientSecret === 'string' ? this.#clientSecret : undefined,
+      this.#token?.access_token,
+      this.#token?.refresh_token,
+    ]
+  }
+
+  /** Puts the access token where `tokenPlacement` says (RFC 6750 §2.1-2.3). */
+  protected override authorize(request: PreparedRequest, signal?: AbortSignal): void | Promise<void> {
+    const token = this.#token
+    // The fast path: a fresh token is placed synchronously, with no promise at all.
+    if (token !== undefined && Date.now() < this.#renewAt) return this.#place(request, token)
+    return this.ensureActiveToken(signal).then(fresh => this.#place(request, fresh))
+  }
+
+  #place(request: PreparedRequest, token: OAuth2Token): void | Promise<void> {
+    if (this.#placement === 'header') {
+      request.headers.authorization = this.#authorization
+    } else if (this.#placement === 'uri') {
+      const param = `access_token=${encodeURIComponent(token.access_token)}`
+      request.url.search = request.url.search === '' ? param : `${request.url.search.slice(1)}&${param}`
+    } else {
+      // RFC 6750 §2.2: only in a single-part form-encoded body of a method that has a body.
+      if (request.form === undefined || request.method === 'GET' || request.method === 'HEAD') {
+        throw new OAuthError(
+          `tokenPlacement 'body' needs a form body and a method other than GET (RFC 6750 §2.2), got ${request.method}`,
+          {
+            error: 'invalid_request',
+          },
+        )
+      }
+      request.form.append('access_token', token.access_token)
+      request.body = request.form.toString()
+    }
+    if (this.#hooks.has('protected_request')) return this.#runProtectedHook(request)
+  }
+
+  async #runProtectedHook(request: PreparedRequest): Promise<void> {
+    const headers: Record<string, string> = {}
+    for (const [name, value] of Object.entries(request.headers))
+      headers[name] = Array.isArray(value) ? value.join(', ') : value
+    const body =
+      typeof request.body === 'string'
+        ? request.body
+        : request.body instanceof Uint8Array
+          ? Buffer.from(request.body).toString('utf8')
+          : ''
+    const hooked: HookRequest = await this.#hooks.run('protected_request', {
+      url: request.url.href,
+      headers,
+      body,
+    })
+    request.url = new URL(hooked.url)
+    request.headers = { ...hooked.headers }
+    if (hooked.body !== body) request.body = hooked.body
+  }
+
+  /** RFC 6750 §3.1: a Bearer `invalid_token` challenge gets one shared renewal and one retry. */
+  protected override async onUnauthorized(
+    request: PreparedRequest,
+    response: ResponseData,
+    signal: AbortSignal,
+  ): Promise<boolean> {
+    if (!isInvalidTokenChallenge(response.headers['www-authenticate']) || !this.#canRenew()) return false
+    const used = this.#accessTokenIn(request)
+    if (used === undefined) return false
+    await this.#renewals.shared(deadline => this.#renew(used, deadline), signal)
+    return true
+  }
+
+  #accessTokenIn(request: PreparedRequest): string | undefined {
+    if (this.#placement === 'header') {
+      const value = request.headers.authorization
+      return typeof value === 'string' && value.startsWith('Bearer ') ? value.slice(7) : undefined
+    }
+    if (this.#placement === 'uri') return request.url.searchParams.get('access_token') ?? undefined
+    return request.form?.get('access_token') ?? undefined
+  }
+
+  protected override describe(): Record<string, unknown> {
+    const token = this.#token
+    return {
+      ...super.describe(),
+      clientId: this.#clientId,
+      tokenEndpoint: this.#metadata.token_endpoint,
+      tokenEndpointAuthMethod: this.#tokenAuthMethod,
+      tokenPlacement: this.#placement,
+      token:
+        token === undefined
+          ? undefined
+          : {
+              token_type: token.token_type,
+              expires_at: token.expires_at,
+              scope: token.scope,
+              refresh_token: token.refresh_token === undefined ? undefined : '[redacted]',
+              access_token: '[redacted]',
+            },
+    }
+  }
+}

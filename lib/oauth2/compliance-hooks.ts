@@ -1,0 +1,74 @@
+import type { EndpointResponse } from './token.js'
+
+/** What a request hook sees and returns: the request as it will be sent. */
+export interface HookRequest {
+  url: string
+  headers: Record<string, string>
+  body: string
+}
+
+export type RequestHook = (request: HookRequest) => HookRequest | Promise<HookRequest>
+export type ResponseHook = (response: EndpointResponse) => EndpointResponse | Promise<EndpointResponse>
+
+/**
+ * The compliance hooks (Authlib's names) that adapt the client to providers that bend the spec:
+ * response hooks rewrite an endpoint's answer before it is parsed, request hooks rewrite a request
+ * before client authentication (or, for protected_request, after the token is placed).
+ */
+export interface ComplianceHooks {
+  access_token_response: ResponseHook
+  refresh_token_response: ResponseHook
+  refresh_token_request: RequestHook
+  revoke_token_request: RequestHook
+  introspect_token_request: RequestHook
+  protected_request: RequestHook
+}
+
+export type ComplianceHookName = keyof ComplianceHooks
+export type ComplianceHook = ComplianceHooks[ComplianceHookName]
+
+export const COMPLIANCE_HOOK_NAMES: readonly ComplianceHookName[] = [
+  'access_token_response',
+  'refresh_token_response',
+  'refresh_token_request',
+  'revoke_token_request',
+  'introspect_token_request',
+  'protected_request',
+]
+
+/** Registered hooks by name, run in registration order, each on the previous one's result. */
+export class ComplianceHookRegistry {
+  readonly #hooks = new Map<ComplianceHookName, ComplianceHook[]>()
+
+  register<N extends ComplianceHookName>(name: N, hook: ComplianceHooks[N]): void {
+    if (!COMPLIANCE_HOOK_NAMES.includes(name)) {
+      throw new TypeError(
+        `unknown compliance hook '${String(name)}'; expected one of ${COMPLIANCE_HOOK_NAMES.join(', ')}`,
+      )
+    }
+    if (typeof hook !== 'function') throw new TypeError(`compliance hook '${name}' must be a function`)
+    const list = this.#hooks.get(name) ?? []
+    list.push(hook)
+    this.#hooks.set(name, list)
+  }
+
+  has(name: ComplianceHookName): boolean {
+    return this.#hooks.has(name)
+  }
+
+  async run<N extends ComplianceHookName>(
+    name: N,
+    value: Parameters<ComplianceHooks[N]>[0],
+  ): Promise<Parameters<ComplianceHooks[N]>[0]> {
+    let current = value
+    for (const hook of this.#hooks.get(name) ?? []) {
+      current = await (hook as (input: typeof current) => typeof current | Promise<typeof current>)(current)
+      if (current === null || typeof current !== 'object') {
+        throw new TypeError(
+          `compliance hook '${name}' must return an object, got ${current === null ? 'null' : typeof current}`,
+        )
+      }
+    }
+    return current
+  }
+}

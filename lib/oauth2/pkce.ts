@@ -1,0 +1,35 @@
+import { createHash, randomBytes } from 'node:crypto'
+
+/** base64url without padding (RFC 7636 Appendix A). */
+function base64url(bytes: Buffer): string {
+  return bytes.toString('base64url')
+}
+
+/**
+ * A random string from crypto, in the base64url alphabet (which is also the RFC 7636 §4.1
+ * unreserved set). `length` characters carry 6 bits each: the default 43 give 258 bits.
+ */
+export function generateToken(length = 43): string {
+  if (!Number.isSafeInteger(length) || length < 1) {
+    throw new TypeError(`generateToken: length must be a positive integer, got ${String(length)}`)
+  }
+  return base64url(randomBytes(Math.ceil((length * 3) / 4))).slice(0, length)
+}
+
+/** A PKCE code verifier (RFC 7636 §4.1): 32 random octets, base64url, 43 characters, 256 bits. */
+export function generateCodeVerifier(): string {
+  return base64url(randomBytes(32))
+}
+
+export type CodeChallengeMethod = 'S256' | 'plain'
+
+/** The code challenge for a verifier (RFC 7636 §4.2): BASE64URL(SHA256(ASCII(verifier))) for S256. */
+export function createCodeChallenge(verifier: string, method: CodeChallengeMethod = 'S256'): string {
+  if (!/^[A-Za-z0-9\-._~]{43,128}$/.test(verifier)) {
+    throw new TypeError('code verifier must be 43 to 128 characters of [A-Za-z0-9-._~] (RFC 7636 §4.1)')
+  }
+  if (method === 'plain') return verifier
+  if (method !== 'S256')
+    throw new TypeError(`code challenge method must be 'S256' or 'plain', got '${String(method)}'`)
+  return base64url(createHash('sha256').update(verifier, 'ascii').digest())
+}

@@ -1,0 +1,75 @@
+import PQueue from 'p-queue'
+
+/** A token renewal; `signal` aborts when the renewal's own deadline passes. */
+export type Renewal<T> = (signal: AbortSignal) => Promise<T>
+
+const ignore = () => {}
+
+/**
+ * Waits for `promise`, or rejects when `signal` aborts: the caller stops waiting, while the
+ * shared work it was waiting for goes on for everyone else.
+ */
+function abandonable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise
+  if (signal.aborted) return Promise.reject(signal.reason)
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason)
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(
+      value => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(value)
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(err)
+      },
+    )
+  })
+}
+
+/**
+ * One serialized renewal queue per client (DESIGN.md "Refresh"). Every token-endpoint call that
+ * changes the client's token runs here, one at a time, so a refresh token is never sent twice.
+ * Automatic renewals are single-flight: while one is pending, every caller awaits that same
+ * promise. Each renewal has its own deadline, which aborts its token request, so a stalled token
+ * endpoint cannot park callers for ever. A failed renewal rejects every waiter with the same
+ * error and leaves the queue usable; no rejection is ever left unhandled.
+ */
+export class RefreshQueue<T> {
+  readonly #queue = new PQueue({ concurrency: 1 })
+  readonly #deadline: () => number
+  #shared: Promise<T> | undefined
+
+  /** `deadline`: ms each renewal may take, read when it starts. */
+  constructor(deadline: () => number) {
+    this.#deadline = deadline
+  }
+
+  /** Joins the pending automatic renewal, or queues one. `signal` only abandons this caller's wait. */
+  shared(renewal: Renewal<T>, signal?: AbortSignal): Promise<T> {
+    let pending = this.#shared
+    if (pending === undefined) {
+      pending = this.#enqueue(renewal)
+      this.#shared = pending
+      const settled = pending
+      const clear = () => {
+        if (this.#shared === settled) this.#shared = undefined
+      }
+      settled.then(clear, clear)
+    }
+    return abandonable(pending, signal)
+  }
+
+  /** Queues a renewal of its own (an explicit refreshToken call), after any pending one. */
+  exclusive(renewal: Renewal<T>, signal?: AbortSignal): Promise<T> {
+    return abandonable(this.#enqueue(renewal), signal)
+  }
+
+  #enqueue(renewal: Renewal<T>): Promise<T> {
+    const promise = this.#queue.add(() => renewal(AbortSignal.timeout(this.#deadline()))) as Promise<T>
+    // Every waiter may have gone (abandoned signals); the outcome is still observed here.
+    promise.catch(ignore)
+    return promise
+  }
+}

@@ -1,0 +1,66 @@
+/** One challenge of a WWW-Authenticate header (RFC 9110 §11.6.1). */
+export interface Challenge {
+  /** Lower-case auth scheme, e.g. 'bearer'. */
+  scheme: string
+  /** auth-params with lower-case names; a token68 is kept under ''. */
+  params: Record<string, string>
+}
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+/
+/** A token68 standing alone after the scheme (followed by a comma or the end). */
+const TOKEN68 = /^([A-Za-z0-9\-._~+/]+=*)[ \t]*(?=,|$)/
+
+function readQuoted(input: string): { value: string; rest: string } | undefined {
+  let value = ''
+  for (let i = 1; i < input.length; i++) {
+    const char = input[i]
+    if (char === '\\' && i + 1 < input.length) value += input[++i]
+    else if (char === '"') return { value, rest: input.slice(i + 1) }
+    else value += char
+  }
+  return undefined
+}
+
+function readToken(input: string): { value: string; rest: string } {
+  const value = TOKEN.exec(input)?.[0] ?? ''
+  return { value, rest: input.slice(value.length) }
+}
+
+/**
+ * Parses WWW-Authenticate field values into challenges (RFC 9110 §11.6.1, §11.2). It never
+ * throws: where a value stops making sense, what was read before is returned.
+ */
+export function parseWwwAuthenticate(values: string | string[] | undefined): Challenge[] {
+  const challenges: Challenge[] = []
+  for (const value of values === undefined ? [] : Array.isArray(values) ? values : [values]) {
+    let rest = value
+    let current: Challenge | undefined
+    for (;;) {
+      rest = rest.replace(/^[\s,]+/, '')
+      const name = TOKEN.exec(rest)?.[0]
+      if (name === undefined) break
+      rest = rest.slice(name.length).replace(/^[ \t]+/, '')
+      if (current !== undefined && rest.startsWith('=')) {
+        rest = rest.slice(1).replace(/^[ \t]+/, '')
+        const read = rest.startsWith('"') ? readQuoted(rest) : readToken(rest)
+        if (read === undefined) break
+        current.params[name.toLowerCase()] = read.value
+        rest = read.rest
+        continue
+      }
+      current = { scheme: name.toLowerCase(), params: {} }
+      challenges.push(current)
+      const token68 = TOKEN68.exec(rest)
+      if (token68?.[1] !== undefined) {
+        current.params[''] = token68[1]
+        rest = rest.slice(token68[0].length)
+      }
+    }
+  }
+  return challenges
+}
+
+/** True when the response challenges a Bearer token as invalid (RFC 6750 §3.1 `invalid_token`). */
+export function isInvalidTokenChallenge(values: string | string[] | undefined): boolean {
+  return parseWwwAuthenticate(values).some(c => c.scheme === 'bearer' && c.params.error === 'invalid_token')
+}
