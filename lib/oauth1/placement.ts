@@ -19,19 +19,19 @@ export function assertRealm(realm: string): void {
 }
 
 /**
- * §3.5.1 Authorization header: `OAuth realm="…", name="value", …`, realm first, every value
- * percent-encoded (§3.6). Protocol parameter names are fixed `oauth_*` words made of unreserved
- * characters, so encoding them would change nothing.
+ * §3.5.1 Authorization header: `OAuth realm="…", name="value", …`, realm first. The values must
+ * already be percent-encoded (§3.6); the signer encodes each once for the base string and reuses
+ * it here. Protocol parameter names are fixed `oauth_*` words of unreserved characters.
  */
-export function authorizationHeader(parameters: readonly Parameter[], realm?: string): string {
+export function authorizationHeader(encoded: readonly Parameter[], realm?: string): string {
   let header = 'OAuth '
   if (realm !== undefined) {
     assertRealm(realm)
     header += `realm="${realm}", `
   }
-  for (let i = 0; i < parameters.length; i++) {
-    const [name, value] = parameters[i]!
-    header += `${i === 0 ? '' : ', '}${name}="${percentEncode(value)}"`
+  for (let i = 0; i < encoded.length; i++) {
+    const [name, value] = encoded[i]!
+    header += i === 0 ? `${name}="${value}"` : `, ${name}="${value}"`
   }
   return header
 }
@@ -58,8 +58,12 @@ export function canonicalizeQuery(url: URL): void {
   if (search.length > 1 && !CANONICAL_QUERY.test(search)) url.search = encodePairs(url.searchParams)
 }
 
-/** §3.5.3: the protocol parameters appended to the query, after the request's own parameters. */
-export function appendToQuery(url: URL, parameters: readonly Parameter[]): void {
-  const encoded = encodePairs(parameters)
-  url.search = url.search.length > 1 ? `${url.search}&${encoded}` : encoded
+/**
+ * §3.5.3: the protocol parameters (values already percent-encoded) appended to the query, after
+ * the request's own parameters.
+ */
+export function appendToQuery(url: URL, encoded: readonly Parameter[]): void {
+  let query = url.search
+  for (const [name, value] of encoded) query += `${query.length > 1 ? '&' : '?'}${name}=${value}`
+  url.search = query
 }

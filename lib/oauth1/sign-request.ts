@@ -1,6 +1,7 @@
 import type { PreparedRequest } from '../http/prepared-request.js'
-import { type Parameter, signatureBaseString } from './base-string.js'
+import { baseStringFromKeys, type Parameter, SEPARATOR } from './base-string.js'
 import { bodyHash } from './body-hash.js'
+import { percentEncode } from './encoding.js'
 import { generateNonce, generateTimestamp } from './nonce.js'
 import { appendToQuery, authorizationHeader, canonicalizeQuery, type SignatureType } from './placement.js'
 import type { Signer } from './signature.js'
@@ -78,18 +79,26 @@ export function signRequest(request: PreparedRequest, options: SignRequestOption
   canonicalizeQuery(request.url)
   assertNotPresent(request.url, form, params)
 
-  const baseString = signer.needsBaseString
-    ? signatureBaseString(request.method, request.url, form, params)
-    : ''
-  params.push(['oauth_signature', signer.sign(baseString)])
+  // Each value is encoded once (§3.6), for the base string and for the header or query.
+  const encoded: [string, string][] = []
+  for (const [name, value] of params) encoded.push([name, percentEncode(value)])
+  let baseString = ''
+  if (signer.needsBaseString) {
+    const keys: string[] = []
+    for (const [name, value] of encoded) keys.push(name + SEPARATOR + value)
+    baseString = baseStringFromKeys(request.method, request.url, form, keys)
+  }
+  const signature = signer.sign(baseString)
+  params.push(['oauth_signature', signature])
+  encoded.push(['oauth_signature', percentEncode(signature)])
 
   switch (signatureType) {
     case 'header':
       // Replacing any Authorization header the caller set keeps each parameter in one place.
-      request.headers['authorization'] = authorizationHeader(params, options.realm)
+      request.headers['authorization'] = authorizationHeader(encoded, options.realm)
       break
     case 'query':
-      appendToQuery(request.url, params)
+      appendToQuery(request.url, encoded)
       break
     case 'body': {
       // A copy, so that a URLSearchParams the caller still holds is never changed.

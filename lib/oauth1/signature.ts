@@ -1,4 +1,4 @@
-import { createHmac, createPrivateKey, type JsonWebKey, KeyObject, sign } from 'node:crypto'
+import { createHmac, createPrivateKey, createSecretKey, type JsonWebKey, KeyObject, sign } from 'node:crypto'
 import type { KeyLike } from '../key-like.js'
 import { percentEncode } from './encoding.js'
 
@@ -87,8 +87,9 @@ export function createSigner(method: SignatureMethod, credentials: SignerCredent
       }
     }
     default: {
-      // §3.4.2: HMAC over the base string, keyed with the signing key.
-      const key = signingKey(credentials.clientSecret, credentials.tokenSecret)
+      // §3.4.2: HMAC over the base string, keyed with the signing key (a KeyObject, so the
+      // key bytes are not re-encoded on every request).
+      const key = createSecretKey(Buffer.from(signingKey(credentials.clientSecret, credentials.tokenSecret)))
       return {
         method,
         needsBaseString: true,
