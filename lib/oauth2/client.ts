@@ -1,10 +1,7 @@
-import { InvalidResponseError, MissingTokenError, OAuthError, TokenExpiredError } from '../errors.js'
-import { MAX_OAUTH_BODY, readCappedText } from '../http/body.js'
+import { InvalidResponseError, MissingTokenError, OAuthError } from '../errors.js'
 import { checkOneOf, checkString, checkUrl, optionError } from '../http/options.js'
 import type { PreparedRequest } from '../http/prepared-request.js'
-import { assertSecureTransport } from '../http/transport.js'
 import type { KeyLike } from '../key-like.js'
-import { type ResponseData, Session, type SessionOptions } from '../session.js'
 import { appendParams, readAuthorizationResponse, scopeToString } from './authorization.js'
 import { defaultClientAuthMethods } from './client-auth.js'
 import type { ClientAuthMethod } from './client-auth-method.js'
@@ -16,27 +13,17 @@ import {
 } from './compliance-hooks.js'
 import { type AuthorizationServerMetadata, checkMetadata, metadataUrls } from './metadata.js'
 import { type CodeChallengeMethod, createCodeChallenge, generateCodeVerifier, generateToken } from './pkce.js'
-import { RefreshQueue } from './refresh-queue.js'
 import {
   type EndpointResponse,
   endpointError,
   type OAuth2Token,
   parseJsonObject,
   parseTokenResponse,
-  renewalTime,
   toToken,
 } from './token.js'
-import { isInvalidTokenChallenge } from './www-authenticate.js'
+import { TokenSession, type TokenSessionOptions } from './token-session.js'
 
-export type TokenPlacement = 'header' | 'body' | 'uri'
-
-/** Called after every automatic refresh or re-grant (and explicit refreshToken), awaited before waiters go on. */
-export type UpdateToken = (
-  token: OAuth2Token,
-  context: { refreshToken?: string; accessToken?: string },
-) => void | Promise<void>
-
-export interface OAuth2ClientOptions extends SessionOptions {
+export interface OAuth2ClientOptions extends TokenSessionOptions {
   clientId?: string
   /** The client secret; for private_key_jwt it may hold the private key. */
   clientSecret?: string | KeyLike
@@ -52,12 +39,6 @@ export interface OAuth2ClientOptions extends SessionOptions {
   revocationEndpointAuthMethod?: OAuth2ClientOptions['tokenEndpointAuthMethod']
   scope?: string | string[]
   redirectUri?: string
-  token?: OAuth2Token
-  /** Where the access token goes on resource requests (RFC 6750 §2); default 'header'. */
-  tokenPlacement?: TokenPlacement
-  updateToken?: UpdateToken
-  /** Seconds before expiry to renew (default 60; at most half the token's lifetime). */
-  leeway?: number
   /** PKCE (RFC 7636); default 'S256'; null disables. */
   codeChallengeMethod?: CodeChallengeMethod | null
   /** The grant repeated when a token must be obtained automatically, e.g. 'client_credentials'. */
@@ -146,35 +127,23 @@ interface EndpointCall {
   responseHook?: 'access_token_response' | 'refresh_token_response'
 }
 
-const PLACEMENTS: readonly TokenPlacement[] = ['header', 'body', 'uri']
-
 /**
  * An OAuth 2.0 client (RFC 6749) that is also a pooled HTTP session: every request carries the
  * access token, renewed before it expires through one serialized, single-flight refresh queue.
  */
-export class OAuth2Client extends Session {
+export class OAuth2Client extends TokenSession {
   readonly #clientId: string | undefined
   readonly #clientSecret: string | KeyLike | undefined
   readonly #tokenAuthMethod: string
   readonly #revocationAuthMethod: string
   readonly #scope: string | undefined
   readonly #redirectUri: string | undefined
-  readonly #placement: TokenPlacement
-  readonly #updateToken: UpdateToken | undefined
-  readonly #leeway: number
   readonly #codeChallengeMethod: CodeChallengeMethod | null
   readonly #grantType: string | undefined
   readonly #explicitEndpoints: AuthorizationServerMetadata
   #metadata: AuthorizationServerMetadata
   readonly #authMethods = defaultClientAuthMethods()
   readonly #hooks = new ComplianceHookRegistry()
-  readonly #renewals = new RefreshQueue<OAuth2Token>(() => this.timeout)
-  #token: OAuth2Token | undefined
-  /** Epoch ms after which the token is renewed before use; -Infinity without a token. */
-  #renewAt = Number.NEGATIVE_INFINITY
-  /** `Bearer <access_token>`, built once per token for the header placement. */
-  #authorization = ''
-
   constructor(options: OAuth2ClientOptions = {}) {
     super(options)
     this.#clientId = checkString('clientId', options.clientId)
@@ -191,15 +160,6 @@ export class OAuth2Client extends Session {
     }
     this.#scope = scopeToString(options.scope)
     this.#redirectUri = checkString('redirectUri', options.redirectUri)
-    this.#placement = checkOneOf('tokenPlacement', options.tokenPlacement, PLACEMENTS, 'header')
-    if (options.updateToken !== undefined && typeof options.updateToken !== 'function') {
-      throw optionError('updateToken', 'a function', options.updateToken)
-    }
-    this.#updateToken = options.updateToken
-    if (options.leeway !== undefined && (typeof options.leeway !== 'number' || !(options.leeway >= 0))) {
-      throw optionError('leeway', 'a non-negative number of seconds', options.leeway)
-    }
-    this.#leeway = options.leeway ?? 60
     this.#codeChallengeMethod =
       options.codeChallengeMethod === null
         ? null
@@ -229,7 +189,6 @@ export class OAuth2Client extends Session {
     }
     this.#explicitEndpoints = explicit
     this.#metadata = { ...options.metadata, ...explicit }
-    if (options.token !== undefined) this.token = options.token
   }
 
   /**
@@ -255,7 +214,7 @@ export class OAuth2Client extends Session {
         continue
       }
       const document = parseJsonObject(
-        await this.#endpointResponse(response, 'metadata endpoint'),
+        await this.readEndpointResponse(response, 'metadata endpoint'),
         'metadata endpoint',
       )
       this.#metadata = { ...checkMetadata(document, issuer.href), ...this.#explicitEndpoints }
@@ -269,32 +228,6 @@ export class OAuth2Client extends Session {
   /** The server metadata in use, with explicitly configured endpoints applied. */
   get metadata(): AuthorizationServerMetadata {
     return { ...this.#metadata }
-  }
-
-  get token(): OAuth2Token | undefined {
-    return this.#token
-  }
-
-  /** Sets the token (copied; expires_at computed from expires_in when absent). */
-  set token(value: OAuth2Token | undefined) {
-    if (value === undefined) {
-      this.#token = undefined
-      this.#renewAt = Number.NEGATIVE_INFINITY
-      return
-    }
-    if (value === null || typeof value !== 'object')
-      throw optionError('token', 'an OAuth2Token object', value)
-    this.#setToken(
-      toToken(value, Date.now() / 1000, reason => {
-        throw new TypeError(`token: ${reason}`)
-      }),
-    )
-  }
-
-  #setToken(token: OAuth2Token): void {
-    this.#token = token
-    this.#renewAt = renewalTime(token, this.#leeway)
-    this.#authorization = `Bearer ${token.access_token}`
   }
 
   registerClientAuthMethod(method: ClientAuthMethod): void {
@@ -424,8 +357,8 @@ export class OAuth2Client extends Session {
       signal,
       responseHook: 'access_token_response',
     })
-    const token = parseTokenResponse(response, sentAt, this.#secrets())
-    this.#setToken(token)
+    const token = parseTokenResponse(response, sentAt, this.secrets())
+    this.storeToken(token)
     return token
   }
 
@@ -435,7 +368,7 @@ export class OAuth2Client extends Session {
     const token = toToken(fields, Date.now() / 1000, reason => {
       throw new InvalidResponseError(`implicit authorization response carries an invalid token: ${reason}`)
     })
-    this.#setToken(token)
+    this.storeToken(token)
     return token
   }
 
@@ -444,7 +377,7 @@ export class OAuth2Client extends Session {
    * progress, with the refresh token current at that moment unless one is given.
    */
   refreshToken(url?: string, params: RefreshTokenParams = {}): Promise<OAuth2Token> {
-    return this.#renewals.exclusive(deadline => this.#refresh(url, params, deadline), params.signal)
+    return this.renewExclusive(deadline => this.#refresh(url, params, deadline), params.signal)
   }
 
   async #refresh(
@@ -453,7 +386,7 @@ export class OAuth2Client extends Session {
     deadline: AbortSignal,
   ): Promise<OAuth2Token> {
     const { refreshToken: given, scope, headers, signal: _callerSignal, ...extra } = params
-    const refreshToken = given ?? this.#token?.refresh_token
+    const refreshToken = given ?? this.token?.refresh_token
     if (refreshToken === undefined) throw new MissingTokenError('no refresh_token to refresh with')
     const body = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken })
     appendParams(body, { scope: scopeToString(scope) })
@@ -466,39 +399,27 @@ export class OAuth2Client extends Session {
       requestHook: 'refresh_token_request',
       responseHook: 'refresh_token_response',
     })
-    const token = parseTokenResponse(response, sentAt, this.#secrets())
+    const token = parseTokenResponse(response, sentAt, this.secrets())
     // RFC 6749 §6: without a new refresh token, the old one stays valid.
     token.refresh_token ??= refreshToken
-    this.#setToken(token)
-    await this.#updateToken?.(token, { refreshToken })
+    this.storeToken(token)
+    await this.announceToken(token, { refreshToken })
     return token
   }
 
-  /** The current token, renewed first (shared with every concurrent caller) when it is about to expire. */
-  ensureActiveToken(signal?: AbortSignal): Promise<OAuth2Token> {
-    const token = this.#token
-    if (token !== undefined && Date.now() < this.#renewAt) return Promise.resolve(token)
-    return this.#renewals.shared(deadline => this.#renew(token?.access_token, deadline), signal)
+  protected override canRenew(): boolean {
+    return this.token?.refresh_token !== undefined || this.#grantType !== undefined
   }
 
-  #canRenew(): boolean {
-    return this.#token?.refresh_token !== undefined || this.#grantType !== undefined
-  }
-
-  /**
-   * Runs inside the queue: renews the token whose access token was `stale`, unless another
-   * renewal already replaced it. Refresh when there is a refresh token, else repeat `grantType`.
-   */
-  async #renew(stale: string | undefined, deadline: AbortSignal): Promise<OAuth2Token> {
-    const current = this.#token
-    if (current !== undefined && current.access_token !== stale && Date.now() < this.#renewAt) return current
+  /** Refresh when there is a refresh token (RFC 6749 §6), else repeat `grantType`. */
+  protected override async renew(
+    current: OAuth2Token | undefined,
+    deadline: AbortSignal,
+  ): Promise<OAuth2Token> {
     if (current?.refresh_token !== undefined) return this.#refresh(undefined, {}, deadline)
-    if (this.#grantType !== undefined) {
-      const token = await this.fetchToken(undefined, { grantType: this.#grantType, signal: deadline })
-      await this.#updateToken?.(token, current === undefined ? {} : { accessToken: current.access_token })
-      return token
-    }
-    throw current === undefined ? new MissingTokenError() : new TokenExpiredError()
+    const token = await this.fetchToken(undefined, { grantType: this.#grantType, signal: deadline })
+    await this.announceToken(token, current === undefined ? {} : { accessToken: current.access_token })
+    return token
   }
 
   /** Revokes a token (RFC 7009); by default the refresh token, else the access token. */
@@ -515,7 +436,7 @@ export class OAuth2Client extends Session {
     )
     // RFC 7009 §2.2: 200 means revoked (or already invalid); anything else is an error.
     if (response.statusCode < 200 || response.statusCode > 299)
-      throw endpointError(response, 'revocation endpoint', this.#secrets())
+      throw endpointError(response, 'revocation endpoint', this.secrets())
   }
 
   /** Asks the introspection endpoint about a token (RFC 7662); by default the refresh token, else the access token. */
@@ -530,7 +451,7 @@ export class OAuth2Client extends Session {
         requestHook: 'introspect_token_request',
       },
     )
-    const fields = parseJsonObject(response, 'introspection endpoint', this.#secrets())
+    const fields = parseJsonObject(response, 'introspection endpoint', this.secrets())
     if (typeof fields.active !== 'boolean') {
       throw new InvalidResponseError(
         'introspection endpoint answered without a boolean `active` (RFC 7662 §2.2)',
@@ -543,7 +464,7 @@ export class OAuth2Client extends Session {
   }
 
   #tokenHintBody(params: TokenHintParams): URLSearchParams {
-    const current = this.#token
+    const current = this.token
     const token = params.token ?? current?.refresh_token ?? current?.access_token
     if (token === undefined) throw new MissingTokenError('no token: pass params.token or set a token')
     const hint =
@@ -582,26 +503,13 @@ export class OAuth2Client extends Session {
       headers = { ...hooked.headers }
       body = new URLSearchParams(hooked.body)
     }
-    if (this.checksTransport) assertSecureTransport(target)
     await this.#authMethod(call.authMethod).authenticate(
       { method: 'POST', url: target, headers, body },
       { clientId: this.#clientId, clientSecret: this.#clientSecret },
     )
-    const sentAt = Date.now() / 1000
-    const raw = await this.requestWithoutCredentials(target, {
-      method: 'POST',
-      headers,
-      body: body.toString(),
-      signal: call.signal,
-    })
-    let response = await this.#endpointResponse(raw, call.what)
-    if (call.responseHook !== undefined) response = await this.#hooks.run(call.responseHook, response)
-    return { response, sentAt }
-  }
-
-  async #endpointResponse(raw: ResponseData, what: string): Promise<EndpointResponse> {
-    const body = await readCappedText(raw, MAX_OAUTH_BODY, what)
-    return { statusCode: raw.statusCode, headers: raw.headers as Record<string, string | string[]>, body }
+    const sent = await this.postToEndpoint(target, headers, body, call.signal, call.what)
+    if (call.responseHook === undefined) return sent
+    return { response: await this.#hooks.run(call.responseHook, sent.response), sentAt: sent.sentAt }
   }
 
   #authMethod(name: string): ClientAuthMethod {
@@ -614,49 +522,20 @@ export class OAuth2Client extends Session {
     return method
   }
 
-  /** Values never to show in an error excerpt. */
-  #secrets(): (string | undefined)[] {
-    return [
-      typeof this.#clientSecret === 'string' ? this.#clientSecret : undefined,
-      this.#token?.access_token,
-      this.#token?.refresh_token,
-    ]
+  protected override secrets(): (string | undefined)[] {
+    return [typeof this.#clientSecret === 'string' ? this.#clientSecret : undefined, ...super.secrets()]
   }
 
-  /** Puts the access token where `tokenPlacement` says (RFC 6750 §2.1-2.3). */
-  protected override authorize(request: PreparedRequest, signal?: AbortSignal): void | Promise<void> {
-    const token = this.#token
-    // The fast path: a fresh token is placed synchronously, with no promise at all.
-    if (token !== undefined && Date.now() < this.#renewAt) return this.#place(request, token)
-    return this.ensureActiveToken(signal).then(fresh => this.#place(request, fresh))
-  }
-
-  #place(request: PreparedRequest, token: OAuth2Token): void | Promise<void> {
-    if (this.#placement === 'header') {
-      request.headers.authorization = this.#authorization
-    } else if (this.#placement === 'uri') {
-      const param = `access_token=${encodeURIComponent(token.access_token)}`
-      request.url.search = request.url.search === '' ? param : `${request.url.search.slice(1)}&${param}`
-    } else {
-      // RFC 6750 §2.2: only in a single-part form-encoded body of a method that has a body.
-      if (request.form === undefined || request.method === 'GET' || request.method === 'HEAD') {
-        throw new OAuthError(
-          `tokenPlacement 'body' needs a form body and a method other than GET (RFC 6750 §2.2), got ${request.method}`,
-          {
-            error: 'invalid_request',
-          },
-        )
-      }
-      request.form.append('access_token', token.access_token)
-      request.body = request.form.toString()
-    }
+  /** The protected_request compliance hook sees every resource request after the token is placed. */
+  protected override afterPlacement(request: PreparedRequest): void | Promise<void> {
     if (this.#hooks.has('protected_request')) return this.#runProtectedHook(request)
   }
 
   async #runProtectedHook(request: PreparedRequest): Promise<void> {
     const headers: Record<string, string> = {}
-    for (const [name, value] of Object.entries(request.headers))
+    for (const [name, value] of Object.entries(request.headers)) {
       headers[name] = Array.isArray(value) ? value.join(', ') : value
+    }
     const body =
       typeof request.body === 'string'
         ? request.body
@@ -673,46 +552,12 @@ export class OAuth2Client extends Session {
     if (hooked.body !== body) request.body = hooked.body
   }
 
-  /** RFC 6750 §3.1: a Bearer `invalid_token` challenge gets one shared renewal and one retry. */
-  protected override async onUnauthorized(
-    request: PreparedRequest,
-    response: ResponseData,
-    signal: AbortSignal,
-  ): Promise<boolean> {
-    if (!isInvalidTokenChallenge(response.headers['www-authenticate']) || !this.#canRenew()) return false
-    const used = this.#accessTokenIn(request)
-    if (used === undefined) return false
-    await this.#renewals.shared(deadline => this.#renew(used, deadline), signal)
-    return true
-  }
-
-  #accessTokenIn(request: PreparedRequest): string | undefined {
-    if (this.#placement === 'header') {
-      const value = request.headers.authorization
-      return typeof value === 'string' && value.startsWith('Bearer ') ? value.slice(7) : undefined
-    }
-    if (this.#placement === 'uri') return request.url.searchParams.get('access_token') ?? undefined
-    return request.form?.get('access_token') ?? undefined
-  }
-
   protected override describe(): Record<string, unknown> {
-    const token = this.#token
     return {
       ...super.describe(),
       clientId: this.#clientId,
       tokenEndpoint: this.#metadata.token_endpoint,
       tokenEndpointAuthMethod: this.#tokenAuthMethod,
-      tokenPlacement: this.#placement,
-      token:
-        token === undefined
-          ? undefined
-          : {
-              token_type: token.token_type,
-              expires_at: token.expires_at,
-              scope: token.scope,
-              refresh_token: token.refresh_token === undefined ? undefined : '[redacted]',
-              access_token: '[redacted]',
-            },
     }
   }
 }
