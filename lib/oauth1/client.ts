@@ -1,0 +1,351 @@
+import type { KeyObject } from 'node:crypto'
+import { MismatchingStateError, MissingTokenError, OAuthError } from '../errors.js'
+import { readCappedText } from '../http/body.js'
+import { firstHeader } from '../http/headers.js'
+import { checkOneOf, checkString, checkUrl, optionError } from '../http/options.js'
+import type { PreparedRequest } from '../http/prepared-request.js'
+import { assertSecureTransport } from '../http/transport.js'
+import type { KeyLike } from '../key-like.js'
+import { Session, type SessionOptions } from '../session.js'
+import { assertRealm, SIGNATURE_TYPES, type SignatureType } from './placement.js'
+import { signRequest } from './sign-request.js'
+import {
+  createSigner,
+  SIGNATURE_METHODS,
+  type SignatureMethod,
+  type Signer,
+  toRsaPrivateKey,
+} from './signature.js'
+import { type OAuth1Token, parseTokenAnswer } from './token-response.js'
+
+export type { OAuth1Token } from './token-response.js'
+
+export interface OAuth1ClientOptions extends SessionOptions {
+  clientId: string
+  clientSecret?: string
+  token?: string
+  tokenSecret?: string
+  /** Sent as `oauth_callback` with the temporary credentials request only (default "oob"). */
+  redirectUri?: string
+  /** The private key for the RSA-SHA* methods: PEM, JWK, KeyObject or CryptoKey. */
+  rsaKey?: KeyLike
+  verifier?: string
+  /** Default HMAC-SHA1. */
+  signatureMethod?: SignatureMethod
+  /** Where the protocol parameters go (RFC 5849 §3.5); default 'header'. */
+  signatureType?: SignatureType
+  /** Cover bodies that are not form-encoded with `oauth_body_hash`. */
+  forceIncludeBody?: boolean
+  realm?: string
+}
+
+export interface FetchRequestTokenParams {
+  realm?: string
+  signal?: AbortSignal
+  /** Further parameters for the provider (e.g. `scope`), sent in the signed form body. */
+  [extra: string]: unknown
+}
+
+export interface CreateAuthorizationUrlParams {
+  /** Default: the temporary credentials this client holds. */
+  requestToken?: string
+  /** Further query parameters for the provider. */
+  [extra: string]: unknown
+}
+
+export interface FetchAccessTokenParams {
+  /** Default: the verifier parseAuthorizationResponse() stored, or the `verifier` option. */
+  verifier?: string
+  signal?: AbortSignal
+}
+
+interface TokenCall {
+  url: string
+  what: string
+  token?: string | undefined
+  tokenSecret?: string | undefined
+  callback?: string | undefined
+  verifier?: string | undefined
+  realm?: string | undefined
+  form?: URLSearchParams | undefined
+  signal?: AbortSignal | undefined
+}
+
+function checkToken(value: unknown): OAuth1Token | undefined {
+  if (value === undefined || value === null) return undefined
+  const token = value as Partial<OAuth1Token>
+  if (typeof value !== 'object' || typeof token.oauth_token !== 'string' || token.oauth_token === '') {
+    throw optionError('token', 'an object with a non-empty string oauth_token', value)
+  }
+  for (const name of ['oauth_token_secret', 'oauth_verifier'] as const) {
+    if (token[name] !== undefined && typeof token[name] !== 'string') {
+      throw new TypeError(`token.${name} must be a string, got ${typeof token[name]}`)
+    }
+  }
+  return { ...token, oauth_token_secret: token.oauth_token_secret ?? '' } as OAuth1Token
+}
+
+/**
+ * An OAuth 1.0a client (RFC 5849) that is also a pooled HTTP session: the three-legged flow
+ * (`fetchRequestToken`, `createAuthorizationUrl`, `parseAuthorizationResponse`,
+ * `fetchAccessToken`), and every request through `request`, `fetch` or `dispatcher` signed.
+ */
+export class OAuth1Client extends Session {
+  readonly #clientId: string
+  readonly #clientSecret: string | undefined
+  readonly #rsaKey: KeyObject | undefined
+  readonly #redirectUri: string | undefined
+  readonly #signatureMethod: SignatureMethod
+  readonly #signatureType: SignatureType
+  readonly #forceIncludeBody: boolean
+  readonly #realm: string | undefined
+  readonly #baseUrl: URL | undefined
+  #token: OAuth1Token | undefined
+  /** Keyed with the current token secret; rebuilt whenever the token changes. */
+  #signer: Signer
+
+  constructor(options: OAuth1ClientOptions) {
+    super(options)
+    const clientId = checkString('clientId', options.clientId)
+    if (clientId === undefined || clientId === '')
+      throw optionError('clientId', 'a non-empty string', clientId)
+    this.#clientId = clientId
+    this.#clientSecret = checkString('clientSecret', options.clientSecret)
+    this.#redirectUri = checkString('redirectUri', options.redirectUri)
+    this.#signatureMethod = checkOneOf(
+      'signatureMethod',
+      options.signatureMethod,
+      SIGNATURE_METHODS,
+      'HMAC-SHA1',
+    )
+    this.#signatureType = checkOneOf('signatureType', options.signatureType, SIGNATURE_TYPES, 'header')
+    if (options.forceIncludeBody !== undefined && typeof options.forceIncludeBody !== 'boolean') {
+      throw optionError('forceIncludeBody', 'a boolean', options.forceIncludeBody)
+    }
+    this.#forceIncludeBody = options.forceIncludeBody === true
+    this.#realm = checkString('realm', options.realm)
+    if (this.#realm !== undefined) assertRealm(this.#realm)
+    this.#baseUrl = checkUrl('baseUrl', options.baseUrl)
+    // Parsed once: the RSA key object is shared by every signer this client builds.
+    this.#rsaKey =
+      this.#signatureMethod.startsWith('RSA-') && options.rsaKey !== undefined
+        ? toRsaPrivateKey(options.rsaKey, this.#signatureMethod)
+        : undefined
+    const token = checkString('token', options.token)
+    const tokenSecret = checkString('tokenSecret', options.tokenSecret)
+    const verifier = checkString('verifier', options.verifier)
+    this.#token =
+      token === undefined
+        ? undefined
+        : {
+            oauth_token: token,
+            oauth_token_secret: tokenSecret ?? '',
+            ...(verifier && { oauth_verifier: verifier }),
+          }
+    if (token === undefined && verifier !== undefined) {
+      throw new TypeError('option `verifier` needs `token` (the temporary credentials it verifies)')
+    }
+    this.#signer = this.#createSigner(this.#token?.oauth_token_secret)
+  }
+
+  /** The credentials requests are signed with; a copy, so changing it changes nothing here. */
+  get token(): OAuth1Token | undefined {
+    return this.#token === undefined ? undefined : { ...this.#token }
+  }
+
+  set token(value: OAuth1Token | undefined) {
+    const token = checkToken(value)
+    this.#signer = this.#createSigner(token?.oauth_token_secret)
+    this.#token = token
+  }
+
+  /**
+   * RFC 5849 §2.1: obtains temporary credentials, sending `oauth_callback` (the `redirectUri`
+   * option, or "oob"). Extra parameters go in the signed form body. The answer becomes
+   * `client.token`.
+   */
+  async fetchRequestToken(url: string, params: FetchRequestTokenParams = {}): Promise<OAuth1Token> {
+    const { realm, signal, ...extra } = params
+    const form = new URLSearchParams()
+    for (const [name, value] of Object.entries(extra)) {
+      if (value === undefined) continue
+      if (name.startsWith('oauth_')) {
+        throw new TypeError(`fetchRequestToken: ${name} is a protocol parameter the client sets itself`)
+      }
+      for (const item of Array.isArray(value) ? value : [value]) form.append(name, String(item))
+    }
+    const token = await this.#fetchToken({
+      url,
+      what: 'temporary credentials endpoint',
+      // §2.1: "oob" when the client cannot receive callbacks.
+      callback: this.#redirectUri ?? 'oob',
+      realm: checkString('realm', realm),
+      form: form.size > 0 ? form : undefined,
+      signal,
+    })
+    this.token = token
+    return this.token!
+  }
+
+  /**
+   * RFC 5849 §2.2: the URL to send the resource owner to, with `oauth_token` after any extra
+   * parameters. Needs temporary credentials: `requestToken`, or the ones this client holds.
+   */
+  createAuthorizationUrl(url: string, params: CreateAuthorizationUrlParams = {}): string {
+    const { requestToken, ...extra } = params
+    const token = checkString('requestToken', requestToken) ?? this.#token?.oauth_token
+    if (token === undefined) {
+      throw new MissingTokenError(
+        'no temporary credentials: call fetchRequestToken() first or pass requestToken',
+      )
+    }
+    const target = new URL(url, this.#baseUrl)
+    for (const [name, value] of Object.entries(extra)) {
+      if (value === undefined) continue
+      for (const item of Array.isArray(value) ? value : [value])
+        target.searchParams.append(name, String(item))
+    }
+    target.searchParams.append('oauth_token', token)
+    return target.href
+  }
+
+  /**
+   * RFC 5849 §2.2: reads `oauth_token` and `oauth_verifier` from the callback URL and stores them
+   * (keeping the token secret of the temporary credentials this client holds). A callback for
+   * other temporary credentials than the ones held throws MismatchingStateError: the token plays
+   * the part OAuth 2's `state` does. A reported problem or denial throws OAuthError.
+   */
+  parseAuthorizationResponse(url: string): OAuth1Token {
+    const query = new URL(url, 'http://callback.invalid/').searchParams
+    const problem =
+      query.get('oauth_problem') ?? query.get('error') ?? (query.has('denied') ? 'access_denied' : null)
+    if (problem !== null) {
+      throw new OAuthError(`authorization was not granted: ${problem}`, {
+        error: problem,
+        description: query.get('oauth_problem_advice') ?? query.get('error_description') ?? undefined,
+      })
+    }
+    const oauthToken = query.get('oauth_token')
+    const verifier = query.get('oauth_verifier')
+    if (!oauthToken || !verifier) {
+      throw new OAuthError(
+        `authorization response must carry oauth_token and oauth_verifier; it has ${
+          [oauthToken ? 'oauth_token' : '', verifier ? 'oauth_verifier' : ''].filter(Boolean).join(' and ') ||
+          'neither'
+        }`,
+        { error: 'invalid_request' },
+      )
+    }
+    const held = this.#token
+    if (held !== undefined && held.oauth_token !== oauthToken) {
+      throw new MismatchingStateError(
+        'authorization response oauth_token differs from the temporary credentials this client holds',
+      )
+    }
+    this.token = {
+      ...held,
+      oauth_token: oauthToken,
+      oauth_token_secret: held?.oauth_token_secret ?? '',
+      oauth_verifier: verifier,
+    }
+    return this.token!
+  }
+
+  /**
+   * RFC 5849 §2.3: exchanges the temporary credentials and verifier for token credentials,
+   * sending `oauth_verifier`. The answer becomes `client.token`.
+   */
+  async fetchAccessToken(url: string, params: FetchAccessTokenParams = {}): Promise<OAuth1Token> {
+    const held = this.#token
+    if (held === undefined) {
+      throw new MissingTokenError(
+        'no temporary credentials: call fetchRequestToken() and parseAuthorizationResponse() first',
+      )
+    }
+    const verifier = checkString('verifier', params.verifier) ?? held.oauth_verifier
+    if (verifier === undefined || verifier === '') {
+      throw new OAuthError(
+        'no oauth_verifier: pass { verifier } or call parseAuthorizationResponse() with the callback URL',
+        { error: 'missing_verifier' },
+      )
+    }
+    const token = await this.#fetchToken({
+      url,
+      what: 'token credentials endpoint',
+      token: held.oauth_token,
+      tokenSecret: held.oauth_token_secret,
+      verifier,
+      signal: params.signal,
+    })
+    this.token = token
+    return this.token!
+  }
+
+  /** Signs every request that carries credentials (RFC 5849 §3); no I/O, so no promise. */
+  protected override authorize(request: PreparedRequest): void {
+    signRequest(request, {
+      clientId: this.#clientId,
+      signer: this.#signer,
+      signatureType: this.#signatureType,
+      token: this.#token?.oauth_token,
+      realm: this.#realm,
+      forceIncludeBody: this.#forceIncludeBody,
+      version: '1.0',
+    })
+  }
+
+  protected override describe(): Record<string, unknown> {
+    return {
+      ...super.describe(),
+      clientId: this.#clientId,
+      signatureMethod: this.#signatureMethod,
+      signatureType: this.#signatureType,
+      hasToken: this.#token !== undefined,
+    }
+  }
+
+  #createSigner(tokenSecret: string | undefined): Signer {
+    return createSigner(this.#signatureMethod, {
+      clientSecret: this.#clientSecret,
+      tokenSecret,
+      rsaKey: this.#rsaKey,
+    })
+  }
+
+  /**
+   * A credentials request: a POST signed here with exactly the parameters its step needs
+   * (`oauth_callback` or `oauth_verifier`), sent on the session's pool without the client's own
+   * credentials step, and its answer read within the 1 MiB cap.
+   */
+  async #fetchToken(call: TokenCall): Promise<OAuth1Token> {
+    const url = new URL(call.url, this.#baseUrl)
+    if (this.checksTransport) assertSecureTransport(url)
+    const request: PreparedRequest = { method: 'POST', url, headers: {}, body: null, form: call.form }
+    if (call.form !== undefined) {
+      request.body = call.form.toString()
+      request.headers['content-type'] = 'application/x-www-form-urlencoded'
+    }
+    signRequest(request, {
+      clientId: this.#clientId,
+      signer: this.#createSigner(call.tokenSecret),
+      signatureType: this.#signatureType,
+      token: call.token,
+      callback: call.callback,
+      verifier: call.verifier,
+      realm: call.realm ?? this.#realm,
+      version: '1.0',
+    })
+    const response = await this.requestWithoutCredentials(request.url, {
+      method: 'POST',
+      headers: request.headers,
+      body: request.body,
+      signal: call.signal,
+    })
+    const body = await readCappedText(response, undefined, call.what)
+    return parseTokenAnswer(
+      { statusCode: response.statusCode, contentType: firstHeader(response.headers, 'content-type'), body },
+      call.what,
+      [this.#clientSecret, call.tokenSecret],
+    )
+  }
+}
