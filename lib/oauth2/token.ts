@@ -41,11 +41,23 @@ function optionalString(object: Record<string, unknown>, name: string): string |
   return typeof value === 'string' ? value : undefined
 }
 
+/** `text` with every known secret replaced by '…' (a server may echo what it was sent). */
+function redact(text: string | undefined, secrets: readonly (string | undefined)[]): string | undefined {
+  if (text === undefined) return undefined
+  for (const secret of secrets) if (secret) text = text.split(secret).join('…')
+  return text
+}
+
 /**
  * The RFC 6749 §5.2 error in a JSON body, if there is one (a 200 that carries `error` is an
  * error too). Returns undefined for bodies that are not JSON objects with a string `error`.
+ * Known `secrets` echoed in the error fields are redacted.
  */
-export function readOAuthError(response: EndpointResponse, what: string): OAuthError | undefined {
+export function readOAuthError(
+  response: EndpointResponse,
+  what: string,
+  secrets: readonly (string | undefined)[] = [],
+): OAuthError | undefined {
   let parsed: unknown
   try {
     parsed = JSON.parse(response.body)
@@ -59,14 +71,14 @@ export function readOAuthError(response: EndpointResponse, what: string): OAuthE
   )
     return undefined
   const fields = parsed as Record<string, unknown>
-  const error = fields.error as string
-  const description = optionalString(fields, 'error_description')
+  const error = redact(fields.error as string, secrets)!
+  const description = redact(optionalString(fields, 'error_description'), secrets)
   return new OAuthError(
     `${what} answered ${response.statusCode} ${error}${description ? `: ${description}` : ''}`,
     {
       error,
       description,
-      uri: optionalString(fields, 'error_uri'),
+      uri: redact(optionalString(fields, 'error_uri'), secrets),
       statusCode: response.statusCode,
     },
   )
@@ -90,7 +102,10 @@ export function endpointError(
   what: string,
   secrets: readonly (string | undefined)[] = [],
 ): OAuthError {
-  return readOAuthError(response, what) ?? invalidResponse(response, what, 'not a success status', secrets)
+  return (
+    readOAuthError(response, what, secrets) ??
+    invalidResponse(response, what, 'not a success status', secrets)
+  )
 }
 
 /**
