@@ -306,6 +306,21 @@ t.test('token answers: urlencoded, JSON, problems, malformed and oversized', asy
   })
   await expectError(form('oauth_problem=token_rejected'), { error: 'token_rejected', statusCode: 200 })
   await expectError(
+    form(
+      `oauth_problem=signature_invalid&oauth_problem_advice=got+${SECRET}%26${TOKEN_SECRET}&error_uri=${TOKEN_SECRET}`,
+      401,
+    ),
+    { error: 'signature_invalid', description: 'got …&…' },
+  )
+  const echoed = await expectError(
+    form(`{"error":"${TOKEN_SECRET}","error_uri":"https://p.example/${TOKEN_SECRET}"}`, 400),
+    {
+      error: '…',
+      uri: 'https://p.example/…',
+    },
+  )
+  t.notMatch(JSON.stringify(echoed), TOKEN_SECRET)
+  await expectError(
     form('{"error":"invalid_client","error_uri":"https://p.example/e"}', 401, 'application/json'),
     {
       error: 'invalid_client',
