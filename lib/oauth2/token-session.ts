@@ -1,6 +1,6 @@
 import { MissingTokenError, OAuthError, TokenExpiredError } from '../errors.js'
 import { MAX_OAUTH_BODY, readCappedText } from '../http/body.js'
-import { checkOneOf, optionError } from '../http/options.js'
+import { checkFunction, checkOneOf, optionError } from '../http/options.js'
 import type { PreparedRequest } from '../http/prepared-request.js'
 import { assertSecureTransport } from '../http/transport.js'
 import { type ResponseData, Session, type SessionOptions } from '../session.js'
@@ -46,10 +46,7 @@ export abstract class TokenSession extends Session {
   constructor(options: TokenSessionOptions) {
     super(options)
     this.#placement = checkOneOf('tokenPlacement', options.tokenPlacement, PLACEMENTS, 'header')
-    if (options.updateToken !== undefined && typeof options.updateToken !== 'function') {
-      throw optionError('updateToken', 'a function', options.updateToken)
-    }
-    this.#updateToken = options.updateToken
+    this.#updateToken = checkFunction<UpdateToken>('updateToken', options.updateToken)
     if (options.leeway !== undefined && (typeof options.leeway !== 'number' || !(options.leeway >= 0))) {
       throw optionError('leeway', 'a non-negative number of seconds', options.leeway)
     }
