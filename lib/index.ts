@@ -9,7 +9,44 @@ export {
   TokenExpiredError,
 } from './errors.js'
 export type { KeyLike } from './key-like.js'
+export {
+  type CreateAuthorizationUrlParams,
+  type FetchAccessTokenParams,
+  type FetchRequestTokenParams,
+  OAuth1Client,
+  type OAuth1ClientOptions,
+  type OAuth1Token,
+} from './oauth1/client.js'
+export {
+  type AuthorizationUrl,
+  type AuthorizationUrlParams,
+  type FetchTokenParams,
+  type IntrospectionResponse,
+  OAuth2Client,
+  type OAuth2ClientOptions,
+  type RefreshTokenParams,
+  type TokenHintParams,
+} from './oauth2/client.js'
 export type { ClientAuthMethod, ClientAuthRequest, ClientCredentials } from './oauth2/client-auth-method.js'
+export type {
+  ComplianceHook,
+  ComplianceHookName,
+  ComplianceHooks,
+  HookRequest,
+  RequestHook,
+  ResponseHook,
+} from './oauth2/compliance-hooks.js'
+export type { AuthorizationServerMetadata } from './oauth2/metadata.js'
+export {
+  type CodeChallengeMethod,
+  createCodeChallenge,
+  generateCodeVerifier,
+  generateToken,
+} from './oauth2/pkce.js'
+export type { EndpointResponse, OAuth2Token } from './oauth2/token.js'
+export type { TokenPlacement, TokenSessionOptions, UpdateToken } from './oauth2/token-session.js'
+export { ClientSecretJWT, type ClientSecretJWTOptions } from './rfc7523/client-secret-jwt.js'
+export { PrivateKeyJWT, type PrivateKeyJWTOptions } from './rfc7523/private-key-jwt.js'
 export {
   type PreparedRequest,
   type RequestOptions,
