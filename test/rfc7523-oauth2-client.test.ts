@@ -21,6 +21,7 @@ import { OAuthError } from '../lib/errors.js'
 import { OAuth2Client } from '../lib/oauth2/client.js'
 import { ClientSecretJWT } from '../lib/rfc7523/client-secret-jwt.js'
 import { PrivateKeyJWT } from '../lib/rfc7523/private-key-jwt.js'
+import { oauthError } from './fixtures/match.js'
 import { CLIENT_PRIVATE_JWK, DEFAULT_CLIENTS, startProvider, startResource } from './fixtures/provider.js'
 
 const op = await startProvider()
@@ -242,7 +243,7 @@ t.test('control: the recorder does see a Basic header when one is configured on 
   })
   await client.fetchToken(tokenEndpoint)
   // The provider refuses: this client is registered for client_secret_jwt only.
-  await t.rejects(client.revokeToken(op.urls.revocation), { error: 'invalid_client' })
+  await t.rejects(client.revokeToken(op.urls.revocation), oauthError('invalid_client'))
   t.same(
     seen.map(s => [s.route, s.authorization?.split(' ')[0]]),
     [
