@@ -91,3 +91,12 @@ export class ClientClosedError extends Error {
     this.name = new.target.name
   }
 }
+
+/** A request, or a token renewal, did not complete within its deadline. */
+export class RequestTimeoutError extends Error {
+  readonly code = 'ERR_OAUTH_REQUEST_TIMEOUT'
+  constructor(timeout: number, what = 'request') {
+    super(`${what} did not complete within ${timeout} ms`)
+    this.name = new.target.name
+  }
+}

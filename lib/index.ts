@@ -6,6 +6,7 @@ export {
   MissingTokenError,
   OAuthError,
   type OAuthErrorOptions,
+  RequestTimeoutError,
   TokenExpiredError,
 } from './errors.js'
 export type { KeyLike } from './key-like.js'
@@ -50,7 +51,6 @@ export { PrivateKeyJWT, type PrivateKeyJWTOptions } from './rfc7523/private-key-
 export {
   type PreparedRequest,
   type RequestOptions,
-  RequestTimeoutError,
   type ResponseData,
   Session,
   type SessionOptions,

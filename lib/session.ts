@@ -1,6 +1,6 @@
 import { inspect } from 'node:util'
 import { Agent, type Dispatcher, EnvHttpProxyAgent, ProxyAgent, fetch as undiciFetch } from 'undici'
-import { ClientClosedError } from './errors.js'
+import { ClientClosedError, RequestTimeoutError } from './errors.js'
 import { credentialsInterceptor } from './http/credentials-interceptor.js'
 import { type HeaderRecord, mergeHeaders } from './http/headers.js'
 import {
@@ -13,8 +13,10 @@ import {
 import { isReplayable, prepareRequest, type RequestOptions } from './http/prepare.js'
 import type { PreparedRequest } from './http/prepared-request.js'
 import { redirectLocation, redirectOptions, stripCredentialHeaders } from './http/redirect.js'
+import { sendWithRetries } from './http/retry.js'
 import { assertSecureTransport } from './http/transport.js'
 
+export { RequestTimeoutError } from './errors.js'
 export type { RequestOptions } from './http/prepare.js'
 export type { PreparedRequest } from './http/prepared-request.js'
 
@@ -41,6 +43,11 @@ export interface SessionOptions {
   dispatcher?: Dispatcher
   /** Allow credentials over http:// to hosts that are not loopback (default false). */
   allowInsecureTransport?: boolean
+  /**
+   * Retries of a token-endpoint call that failed transiently (429, 502, 503, 504, or a connection
+   * that died before answering), with backoff inside the call's deadline (default 2; 0 disables).
+   */
+  tokenRetries?: number
 }
 
 export type ResponseData = Dispatcher.ResponseData
@@ -48,15 +55,6 @@ export type ResponseData = Dispatcher.ResponseData
 const DEFAULT_TIMEOUT = 30_000
 const DEFAULT_CONNECT_TIMEOUT = 10_000
 const DEFAULT_CONNECTIONS = 64
-
-/** The error a request rejects with when its whole-request deadline passes. */
-export class RequestTimeoutError extends Error {
-  readonly code = 'ERR_OAUTH_REQUEST_TIMEOUT'
-  constructor(timeout: number) {
-    super(`request did not complete within ${timeout} ms`)
-    this.name = 'RequestTimeoutError'
-  }
-}
 
 function abortOnDeadline(controller: AbortController, timeout: number): void {
   controller.abort(new RequestTimeoutError(timeout))
@@ -100,6 +98,7 @@ export class Session implements AsyncDisposable {
   readonly #headers: HeaderRecord
   readonly #timeout: number
   readonly #maxRedirections: number
+  readonly #tokenRetries: number
   readonly #checkTransport: boolean
   readonly #base: Dispatcher
   readonly #owned: Dispatcher | undefined
@@ -125,6 +124,7 @@ export class Session implements AsyncDisposable {
     this.#headers = mergeHeaders({}, options.headers)
     this.#timeout = checkPositiveNumber('timeout', options.timeout, DEFAULT_TIMEOUT)
     this.#maxRedirections = checkNonNegativeInteger('maxRedirections', options.maxRedirections, 0)
+    this.#tokenRetries = checkNonNegativeInteger('tokenRetries', options.tokenRetries, 2)
     if (options.allowInsecureTransport !== undefined && typeof options.allowInsecureTransport !== 'boolean') {
       throw optionError('allowInsecureTransport', 'a boolean', options.allowInsecureTransport)
     }
@@ -217,6 +217,28 @@ export class Session implements AsyncDisposable {
    */
   protected requestWithoutCredentials(url: string | URL, options: RequestOptions): Promise<ResponseData> {
     return this.#request(url, { ...options, withholdToken: true }, 0)
+  }
+
+  /**
+   * A token-endpoint call (no session credentials, no redirects) under the transient-failure
+   * policy of `tokenRetries`: `build` makes the request afresh for each attempt. `notAfter`
+   * (epoch ms, default now + timeout) bounds the waits between attempts; `onlyIfUnsent` allows a
+   * repeat only when nothing reached the server (refresh-token grants).
+   */
+  protected requestToEndpoint(
+    url: URL,
+    build: () => RequestOptions | Promise<RequestOptions>,
+    options: { signal?: AbortSignal | undefined; onlyIfUnsent?: boolean; notAfter?: number } = {},
+  ): Promise<ResponseData> {
+    return sendWithRetries(
+      async () => this.requestWithoutCredentials(url, { ...(await build()), signal: options.signal }),
+      {
+        retries: this.#tokenRetries,
+        onlyIfUnsent: options.onlyIfUnsent === true,
+        signal: options.signal,
+        notAfter: options.notAfter ?? Date.now() + this.#timeout,
+      },
+    )
   }
 
   /** WHATWG fetch (undici's own, on this session's pool) with this session's credentials. */

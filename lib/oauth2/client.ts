@@ -123,6 +123,10 @@ interface EndpointCall {
   authMethod: string
   headers?: Record<string, string> | undefined
   signal?: AbortSignal | undefined
+  /** Epoch ms: retries stop here (a renewal's deadline). */
+  notAfter?: number
+  /** A refresh-token grant: repeated only when it provably never reached the server. */
+  refresh?: boolean
   requestHook?: 'refresh_token_request' | 'revoke_token_request' | 'introspect_token_request'
   responseHook?: 'access_token_response' | 'refresh_token_response'
 }
@@ -297,7 +301,15 @@ export class OAuth2Client extends TokenSession {
    * Obtains a token from the token endpoint (RFC 6749 §4.1.3, §4.3.2, §4.4.2, or an extension
    * grant §4.5), or from an implicit-flow redirect fragment without any request (§4.2.2).
    */
-  async fetchToken(url?: string, params: FetchTokenParams = {}): Promise<OAuth2Token> {
+  fetchToken(url?: string, params: FetchTokenParams = {}): Promise<OAuth2Token> {
+    return this.#fetchToken(url, params, undefined)
+  }
+
+  async #fetchToken(
+    url: string | undefined,
+    params: FetchTokenParams,
+    notAfter: number | undefined,
+  ): Promise<OAuth2Token> {
     const {
       grantType,
       authorizationResponse,
@@ -355,6 +367,7 @@ export class OAuth2Client extends TokenSession {
       authMethod: this.#tokenAuthMethod,
       headers,
       signal,
+      notAfter,
       responseHook: 'access_token_response',
     })
     const token = parseTokenResponse(response, sentAt, this.secrets())
@@ -377,13 +390,17 @@ export class OAuth2Client extends TokenSession {
    * progress, with the refresh token current at that moment unless one is given.
    */
   refreshToken(url?: string, params: RefreshTokenParams = {}): Promise<OAuth2Token> {
-    return this.renewExclusive(deadline => this.#refresh(url, params, deadline), params.signal)
+    return this.renewExclusive(
+      (deadline, notAfter) => this.#refresh(url, params, deadline, notAfter),
+      params.signal,
+    )
   }
 
   async #refresh(
     url: string | undefined,
     params: RefreshTokenParams,
     deadline: AbortSignal,
+    notAfter: number,
   ): Promise<OAuth2Token> {
     const { refreshToken: given, scope, headers, signal: _callerSignal, ...extra } = params
     const refreshToken = given ?? this.token?.refresh_token
@@ -396,6 +413,8 @@ export class OAuth2Client extends TokenSession {
       authMethod: this.#tokenAuthMethod,
       headers,
       signal: deadline,
+      notAfter,
+      refresh: true,
       requestHook: 'refresh_token_request',
       responseHook: 'refresh_token_response',
     })
@@ -415,9 +434,14 @@ export class OAuth2Client extends TokenSession {
   protected override async renew(
     current: OAuth2Token | undefined,
     deadline: AbortSignal,
+    notAfter: number,
   ): Promise<OAuth2Token> {
-    if (current?.refresh_token !== undefined) return this.#refresh(undefined, {}, deadline)
-    const token = await this.fetchToken(undefined, { grantType: this.#grantType, signal: deadline })
+    if (current?.refresh_token !== undefined) return this.#refresh(undefined, {}, deadline, notAfter)
+    const token = await this.#fetchToken(
+      undefined,
+      { grantType: this.#grantType, signal: deadline },
+      notAfter,
+    )
     await this.announceToken(token, current === undefined ? {} : { accessToken: current.access_token })
     return token
   }
@@ -503,11 +527,16 @@ export class OAuth2Client extends TokenSession {
       headers = { ...hooked.headers }
       body = new URLSearchParams(hooked.body)
     }
-    await this.#authMethod(call.authMethod).authenticate(
-      { method: 'POST', url: target, headers, body },
-      { clientId: this.#clientId, clientSecret: this.#clientSecret },
-    )
-    const sent = await this.postToEndpoint(target, headers, body, call.signal, call.what)
+    const method = this.#authMethod(call.authMethod)
+    const sent = await this.postToEndpoint(target, headers, body, call.signal, call.what, {
+      notAfter: call.notAfter,
+      onlyIfUnsent: call.refresh === true,
+      authenticate: (attemptHeaders, attemptBody) =>
+        method.authenticate(
+          { method: 'POST', url: target, headers: attemptHeaders, body: attemptBody },
+          { clientId: this.#clientId, clientSecret: this.#clientSecret },
+        ),
+    })
     if (call.responseHook === undefined) return sent
     return { response: await this.#hooks.run(call.responseHook, sent.response), sentAt: sent.sentAt }
   }

@@ -1,7 +1,8 @@
 import PQueue from 'p-queue'
+import { RequestTimeoutError } from '../errors.js'
 
-/** A token renewal; `signal` aborts when the renewal's own deadline passes. */
-export type Renewal<T> = (signal: AbortSignal) => Promise<T>
+/** A token renewal; `signal` aborts when the renewal's own deadline (`notAfter`, epoch ms) passes. */
+export type Renewal<T> = (signal: AbortSignal, notAfter: number) => Promise<T>
 
 const ignore = () => {}
 
@@ -67,7 +68,16 @@ export class RefreshQueue<T> {
   }
 
   #enqueue(renewal: Renewal<T>): Promise<T> {
-    const promise = this.#queue.add(() => renewal(AbortSignal.timeout(this.#deadline()))) as Promise<T>
+    const promise = this.#queue.add(async () => {
+      const ms = this.#deadline()
+      const controller = new AbortController()
+      const timer = setTimeout(() => controller.abort(new RequestTimeoutError(ms, 'token renewal')), ms)
+      try {
+        return await renewal(controller.signal, Date.now() + ms)
+      } finally {
+        clearTimeout(timer)
+      }
+    }) as Promise<T>
     // Every waiter may have gone (abandoned signals); the outcome is still observed here.
     promise.catch(ignore)
     return promise

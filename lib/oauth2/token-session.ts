@@ -95,7 +95,11 @@ export abstract class TokenSession extends Session {
    * Gets, stores, announces and returns a new token; runs inside the queue, one at a time.
    * `current` is the token in use (undefined when there is none yet).
    */
-  protected abstract renew(current: OAuth2Token | undefined, deadline: AbortSignal): Promise<OAuth2Token>
+  protected abstract renew(
+    current: OAuth2Token | undefined,
+    deadline: AbortSignal,
+    notAfter: number,
+  ): Promise<OAuth2Token>
 
   /** The current token, renewed first (shared with every concurrent caller) when it is about to expire. */
   ensureActiveToken(signal?: AbortSignal): Promise<OAuth2Token> {
@@ -114,7 +118,7 @@ export abstract class TokenSession extends Session {
    * queue it re-checks first: if another renewal already replaced that token, it does nothing.
    */
   #renewShared(stale: string | undefined, signal: AbortSignal | undefined): Promise<OAuth2Token> {
-    return this.#renewals.shared(deadline => {
+    return this.#renewals.shared((deadline, notAfter) => {
       const current = this.#token
       if (current !== undefined && current.access_token !== stale && Date.now() < this.#renewAt) {
         return Promise.resolve(current)
@@ -122,7 +126,7 @@ export abstract class TokenSession extends Session {
       if (!this.canRenew()) {
         return Promise.reject(current === undefined ? new MissingTokenError() : new TokenExpiredError())
       }
-      return this.renew(current, deadline)
+      return this.renew(current, deadline, notAfter)
     }, signal)
   }
 
@@ -181,8 +185,11 @@ export abstract class TokenSession extends Session {
 
   /**
    * POSTs a form to an OAuth endpoint on the session's pool, without the session's credentials
-   * (the caller has put the client's own in `headers`/`body`), and reads the answer capped at 1 MiB.
-   * Returns when the request was sent (epoch seconds), from which expires_at is computed.
+   * (the caller puts the client's own in `headers`/`body`, or in `authenticate`, which runs on a
+   * fresh copy for every attempt so each carries a new client assertion), under the
+   * transient-failure policy (`tokenRetries`, at most until `notAfter`), and reads the answer
+   * capped at 1 MiB. Returns when the answered attempt was sent (epoch seconds), from which
+   * expires_at is computed.
    */
   protected async postToEndpoint(
     url: URL,
@@ -190,15 +197,25 @@ export abstract class TokenSession extends Session {
     body: URLSearchParams,
     signal: AbortSignal | undefined,
     what: string,
+    options: {
+      notAfter?: number
+      onlyIfUnsent?: boolean
+      authenticate?: (headers: Record<string, string>, body: URLSearchParams) => void | Promise<void>
+    } = {},
   ): Promise<{ response: EndpointResponse; sentAt: number }> {
     if (this.checksTransport) assertSecureTransport(url)
-    const sentAt = Date.now() / 1000
-    const raw = await this.requestWithoutCredentials(url, {
-      method: 'POST',
-      headers,
-      body: body.toString(),
-      signal,
-    })
+    let sentAt = 0
+    const raw = await this.requestToEndpoint(
+      url,
+      async () => {
+        const attemptHeaders = { ...headers }
+        const attemptBody = new URLSearchParams(body)
+        await options.authenticate?.(attemptHeaders, attemptBody)
+        sentAt = Date.now() / 1000
+        return { method: 'POST', headers: attemptHeaders, body: attemptBody.toString() }
+      },
+      { signal, notAfter: options.notAfter, onlyIfUnsent: options.onlyIfUnsent === true },
+    )
     return { response: await this.readEndpointResponse(raw, what), sentAt }
   }
 
