@@ -1,0 +1,267 @@
+import { checkOneOf, checkPositiveNumber, checkString, checkUrl, optionError } from '../http/options.js'
+import type { KeyLike } from '../key-like.js'
+import { appendParams, scopeToString } from '../oauth2/authorization.js'
+import { defaultClientAuthMethods } from '../oauth2/client-auth.js'
+import type { ClientAuthMethod } from '../oauth2/client-auth-method.js'
+import { type OAuth2Token, parseTokenResponse } from '../oauth2/token.js'
+import { TokenSession, type TokenSessionOptions } from '../oauth2/token-session.js'
+import { signAssertion } from './assertion.js'
+import {
+  ASYMMETRIC_ALGORITHMS,
+  type AsymmetricAlgorithm,
+  assertKeyFitsAlgorithm,
+  HMAC_ALGORITHMS,
+  type SigningKey,
+  toPrivateKey,
+  toSecretKey,
+} from './keys.js'
+
+/** RFC 7523 §2.1: the grant type of the JWT bearer assertion grant. */
+export const JWT_BEARER_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:jwt-bearer'
+
+/** Default assertion lifetime for the grant, in seconds (Authlib's and Google's). */
+const DEFAULT_ASSERTION_LIFETIME = 3600
+
+const ALGORITHMS: readonly string[] = [...HMAC_ALGORITHMS, ...ASYMMETRIC_ALGORITHMS]
+
+export interface AssertionClientOptions extends TokenSessionOptions {
+  /** Where the assertion is exchanged for an access token. */
+  tokenEndpoint: string | URL
+  /** `iss` of the assertion (RFC 7523 §3 item 1), e.g. a service account's client_email. */
+  issuer: string
+  /** `aud` of the assertion (item 3); default the token endpoint, as given. */
+  audience?: string
+  /** `sub` (item 2): the principal the token is for; null or undefined sends no `sub`. */
+  subject?: string | null
+  /** Extra claims (e.g. Google's `scope`), copied. Every assertion gets a fresh `jti` regardless. */
+  claims?: Record<string, unknown>
+  /** JWT header parameters, copied: `alg` (default RS256), `kid`, ... */
+  header?: Record<string, unknown>
+  /** The signing key: PEM, JWK, KeyObject or CryptoKey (a secret for HS*). Imported once, here. */
+  key: KeyLike
+  /** Sent as the `scope` parameter of the token request (RFC 7521 §4.1). */
+  scope?: string | string[]
+  /** Assertion lifetime in seconds (default 3600). */
+  expiresIn?: number
+  /** Default urn:ietf:params:oauth:grant-type:jwt-bearer (RFC 7523 §2.1). */
+  grantType?: string
+  /**
+   * Client authentication, for servers that also require it (RFC 7521 §4.1, RFC 7523 §2.1).
+   * Without `clientId` the token request carries none, as RFC 7523 §3.1 allows.
+   */
+  clientId?: string
+  /** The client secret, or for private_key_jwt the client's private key. */
+  clientSecret?: string | KeyLike
+  /**
+   * A method name OAuth2Client knows ('client_secret_basic', 'client_secret_post', 'none',
+   * 'client_secret_jwt', 'private_key_jwt'), or a ClientAuthMethod such as
+   * `new PrivateKeyJWT(tokenEndpoint, { key })`. Default with a clientId: client_secret_basic
+   * when there is a clientSecret, else none (client_id in the body).
+   */
+  tokenEndpointAuthMethod?: string | ClientAuthMethod
+}
+
+function checkRecord(name: string, value: unknown): Record<string, unknown> | undefined {
+  if (value === undefined) return undefined
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw optionError(name, 'an object', value)
+  }
+  return { ...(value as Record<string, unknown>) }
+}
+
+function checkNonEmptyString(name: string, value: unknown): string {
+  if (typeof value !== 'string' || value === '') throw optionError(name, 'a non-empty string', value)
+  return value
+}
+
+function isClientAuthMethod(value: unknown): value is ClientAuthMethod {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as ClientAuthMethod).name === 'string' &&
+    typeof (value as ClientAuthMethod).authenticate === 'function'
+  )
+}
+
+/** Imports the grant's signing key once, checked against `alg`; the message names the option, never the key. */
+function importKey(key: unknown, alg: string): SigningKey {
+  if (key === undefined || key === null)
+    throw optionError('key', 'a PEM string, JWK, KeyObject or CryptoKey', key)
+  if (HMAC_ALGORITHMS.includes(alg as (typeof HMAC_ALGORITHMS)[number])) {
+    return toSecretKey(key as KeyLike, `AssertionClient option \`key\` (${alg})`)
+  }
+  const imported = toPrivateKey(key as KeyLike, `AssertionClient option \`key\` (${alg})`)
+  try {
+    assertKeyFitsAlgorithm(imported.key, alg as AsymmetricAlgorithm)
+  } catch (err) {
+    throw new TypeError(`option \`key\` does not fit header.alg: ${(err as Error).message}`)
+  }
+  return imported
+}
+
+/**
+ * The RFC 7523 §2.1 JWT bearer grant (RFC 7521 assertion framework) as a session: a service
+ * account client. It signs a fresh assertion whenever it needs a token and exchanges it at the
+ * token endpoint; every request carries the token, renewed before it expires through the same
+ * single-flight queue as OAuth2Client's. No explicit token call is needed: the first request
+ * obtains one.
+ */
+export class AssertionClient extends TokenSession {
+  readonly #tokenEndpoint: URL
+  readonly #issuer: string
+  readonly #audience: string
+  readonly #subject: string | undefined
+  readonly #claims: Record<string, unknown> | undefined
+  readonly #header: Record<string, unknown>
+  readonly #alg: string
+  readonly #kid: string | undefined
+  readonly #key: SigningKey
+  readonly #keySecret: string | undefined
+  readonly #scope: string | undefined
+  readonly #expiresIn: number
+  readonly #grantType: string
+  readonly #clientId: string | undefined
+  readonly #clientSecret: string | KeyLike | undefined
+  readonly #authMethod: ClientAuthMethod | undefined
+
+  constructor(options: AssertionClientOptions) {
+    super(options)
+    const endpoint = checkUrl('tokenEndpoint', options.tokenEndpoint)
+    if (endpoint === undefined) throw optionError('tokenEndpoint', 'an absolute URL', undefined)
+    this.#tokenEndpoint = endpoint
+    this.#issuer = checkNonEmptyString('issuer', options.issuer)
+    // The audience is compared as a string by servers: the endpoint exactly as the user wrote it.
+    this.#audience =
+      options.audience === undefined
+        ? typeof options.tokenEndpoint === 'string'
+          ? options.tokenEndpoint
+          : endpoint.href
+        : checkNonEmptyString('audience', options.audience)
+    this.#subject =
+      options.subject === undefined || options.subject === null
+        ? undefined
+        : checkNonEmptyString('subject', options.subject)
+    this.#claims = checkRecord('claims', options.claims)
+    const header = checkRecord('header', options.header) ?? {}
+    const alg = header.alg ?? 'RS256'
+    if (typeof alg !== 'string' || !ALGORITHMS.includes(alg)) {
+      throw optionError('header.alg', `one of ${ALGORITHMS.join(', ')}`, alg)
+    }
+    if (header.kid !== undefined && typeof header.kid !== 'string') {
+      throw optionError('header.kid', 'a string', header.kid)
+    }
+    this.#header = header
+    this.#alg = alg
+    this.#key = importKey(options.key, alg)
+    this.#kid = (header.kid as string | undefined) ?? this.#key.kid
+    this.#keySecret = typeof options.key === 'string' ? options.key : undefined
+    if (options.scope !== undefined && typeof options.scope !== 'string' && !Array.isArray(options.scope)) {
+      throw optionError('scope', 'a string or an array of strings', options.scope)
+    }
+    this.#scope = scopeToString(options.scope)
+    this.#expiresIn = checkPositiveNumber('expiresIn', options.expiresIn, DEFAULT_ASSERTION_LIFETIME)
+    this.#grantType = checkString('grantType', options.grantType) ?? JWT_BEARER_GRANT_TYPE
+    if (this.#grantType === '') throw optionError('grantType', 'a non-empty string', '')
+
+    this.#clientId = checkString('clientId', options.clientId)
+    if (options.clientSecret === null) throw optionError('clientSecret', 'a string or a key', null)
+    this.#clientSecret = options.clientSecret
+    this.#authMethod = this.#chooseAuthMethod(options.tokenEndpointAuthMethod)
+  }
+
+  #chooseAuthMethod(option: unknown): ClientAuthMethod | undefined {
+    if (isClientAuthMethod(option)) return option
+    const known = defaultClientAuthMethods()
+    const name = checkOneOf('tokenEndpointAuthMethod', option, [...known.keys()], 'none')
+    if (option === undefined) {
+      if (this.#clientId === undefined) {
+        if (this.#clientSecret !== undefined)
+          throw optionError('clientId', 'set with clientSecret', undefined)
+        return undefined
+      }
+      return known.get(this.#clientSecret === undefined ? 'none' : 'client_secret_basic')
+    }
+    if (this.#clientId === undefined) {
+      throw optionError('clientId', `set for tokenEndpointAuthMethod '${name}'`, undefined)
+    }
+    return known.get(name)
+  }
+
+  /** Signs a fresh assertion and exchanges it, through the renewal queue (never racing a renewal). */
+  fetchToken(options: { signal?: AbortSignal } = {}): Promise<OAuth2Token> {
+    return this.renewExclusive(deadline => this.#exchange(deadline), options.signal)
+  }
+
+  /** A configured client can always sign a new assertion. */
+  protected override canRenew(): boolean {
+    return true
+  }
+
+  protected override async renew(
+    current: OAuth2Token | undefined,
+    deadline: AbortSignal,
+  ): Promise<OAuth2Token> {
+    const token = await this.#exchange(deadline)
+    await this.announceToken(token, current === undefined ? {} : { accessToken: current.access_token })
+    return token
+  }
+
+  /** RFC 7521 §4.1 / RFC 7523 §2.1: grant_type, assertion and scope, optionally client authentication. */
+  async #exchange(deadline: AbortSignal): Promise<OAuth2Token> {
+    const assertion = await signAssertion({
+      issuer: this.#issuer,
+      subject: this.#subject,
+      audience: this.#audience,
+      key: this.#key,
+      alg: this.#alg,
+      kid: this.#kid,
+      claims: this.#claims,
+      headers: this.#header,
+      expiresIn: this.#expiresIn,
+    })
+    const url = new URL(this.#tokenEndpoint)
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      'content-type': 'application/x-www-form-urlencoded',
+    }
+    const body = new URLSearchParams({ grant_type: this.#grantType, assertion })
+    appendParams(body, { scope: this.#scope })
+    await this.#authMethod?.authenticate(
+      { method: 'POST', url, headers, body },
+      { clientId: this.#clientId, clientSecret: this.#clientSecret },
+    )
+    const { response, sentAt } = await this.postToEndpoint(url, headers, body, deadline, 'token endpoint')
+    const token = parseTokenResponse(response, sentAt, [
+      assertion,
+      body.get('client_assertion') ?? undefined,
+      ...this.secrets(),
+    ])
+    this.storeToken(token)
+    return token
+  }
+
+  protected override secrets(): (string | undefined)[] {
+    return [
+      this.#keySecret,
+      typeof this.#clientSecret === 'string' ? this.#clientSecret : undefined,
+      ...super.secrets(),
+    ]
+  }
+
+  /** What inspect and JSON show: endpoints and claims' names, never the key, the secret or an assertion. */
+  protected override describe(): Record<string, unknown> {
+    return {
+      ...super.describe(),
+      tokenEndpoint: this.#tokenEndpoint.href,
+      grantType: this.#grantType,
+      issuer: this.#issuer,
+      audience: this.#audience,
+      subject: this.#subject,
+      alg: this.#alg,
+      kid: this.#kid,
+      key: `[${this.#key.key.type} key]`,
+      clientId: this.#clientId,
+      tokenEndpointAuthMethod: this.#authMethod?.name,
+    }
+  }
+}
