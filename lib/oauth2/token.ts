@@ -1,4 +1,5 @@
 import { InvalidResponseError, OAuthError } from '../errors.js'
+import { redactSecrets } from '../redact.js'
 
 /** A token as the wire carries it (RFC 6749 §5.1); users persist it as JSON. */
 export interface OAuth2Token {
@@ -27,9 +28,7 @@ const EXCERPT_LENGTH = 120
  * credential (long runs of token characters, and the known `secrets`) replaced by '…'.
  */
 export function excerpt(body: string, secrets: readonly (string | undefined)[] = []): string {
-  let text = body.slice(0, 4 * EXCERPT_LENGTH)
-  for (const secret of secrets) if (secret) text = text.split(secret).join('…')
-  text = text
+  const text = redactSecrets(body.slice(0, 4 * EXCERPT_LENGTH), secrets)
     .replace(/[A-Za-z0-9\-._~+/=]{24,}/g, '…')
     .replace(/\s+/g, ' ')
     .trim()
@@ -41,11 +40,8 @@ function optionalString(object: Record<string, unknown>, name: string): string |
   return typeof value === 'string' ? value : undefined
 }
 
-/** `text` with every known secret replaced by '…' (a server may echo what it was sent). */
 function redact(text: string | undefined, secrets: readonly (string | undefined)[]): string | undefined {
-  if (text === undefined) return undefined
-  for (const secret of secrets) if (secret) text = text.split(secret).join('…')
-  return text
+  return text === undefined ? undefined : redactSecrets(text, secrets)
 }
 
 /**
