@@ -227,6 +227,19 @@ t.test('a token-endpoint error surfaces as OAuthError; the next call succeeds', 
   await t.rejects(wrongAudience.fetchToken(), oauthError('invalid_grant', { description: /aud/ }))
 })
 
+t.test('a retried exchange (503, tokenRetries) carries a new assertion, never a replayed jti', async t => {
+  reset()
+  await using client = assertionClient()
+  as.failNext = { status: 503, body: '{"error":"temporarily_unavailable"}' }
+  await client.fetchToken()
+  t.equal(as.exchanges, 2, 'one retry')
+  const [first, second] = as.received.map(r => decodeJwt(r.form.get('assertion')!))
+  t.not(first!.jti, second!.jti, 'each attempt signed its own assertion')
+  await using noRetry = assertionClient({ tokenRetries: 0 })
+  as.failNext = { status: 503, body: '{"error":"temporarily_unavailable"}' }
+  await t.rejects(noRetry.fetchToken(), oauthError('temporarily_unavailable', { statusCode: 503 }))
+})
+
 t.test('a failed renewal rejects every waiter with the same error and leaves the client usable', async t => {
   reset()
   await using client = assertionClient()

@@ -189,7 +189,7 @@ export class AssertionClient extends TokenSession {
 
   /** Signs a fresh assertion and exchanges it, through the renewal queue (never racing a renewal). */
   fetchToken(options: { signal?: AbortSignal } = {}): Promise<OAuth2Token> {
-    return this.renewExclusive(deadline => this.#exchange(deadline), options.signal)
+    return this.renewExclusive((deadline, notAfter) => this.#exchange(deadline, notAfter), options.signal)
   }
 
   /** A configured client can always sign a new assertion. */
@@ -200,15 +200,52 @@ export class AssertionClient extends TokenSession {
   protected override async renew(
     current: OAuth2Token | undefined,
     deadline: AbortSignal,
+    notAfter: number,
   ): Promise<OAuth2Token> {
-    const token = await this.#exchange(deadline)
+    const token = await this.#exchange(deadline, notAfter)
     await this.announceToken(token, current === undefined ? {} : { accessToken: current.access_token })
     return token
   }
 
-  /** RFC 7521 §4.1 / RFC 7523 §2.1: grant_type, assertion and scope, optionally client authentication. */
-  async #exchange(deadline: AbortSignal): Promise<OAuth2Token> {
-    const assertion = await signAssertion({
+  /**
+   * RFC 7521 §4.1 / RFC 7523 §2.1: grant_type, assertion and scope, with client authentication
+   * when configured. The assertion is signed inside `authenticate`, which runs for every attempt,
+   * so a retried call (tokenRetries) carries a new assertion and jti, never a replayed one.
+   */
+  async #exchange(deadline: AbortSignal, notAfter: number | undefined): Promise<OAuth2Token> {
+    const url = new URL(this.#tokenEndpoint)
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      'content-type': 'application/x-www-form-urlencoded',
+    }
+    const sent: (string | undefined)[] = []
+    const authenticate = async (attemptHeaders: Record<string, string>, body: URLSearchParams) => {
+      const assertion = await this.#sign()
+      sent.push(assertion)
+      body.set('assertion', assertion)
+      appendParams(body, { scope: this.#scope })
+      await this.#authMethod?.authenticate(
+        { method: 'POST', url, headers: attemptHeaders, body },
+        { clientId: this.#clientId, clientSecret: this.#clientSecret },
+      )
+      sent.push(body.get('client_assertion') ?? undefined)
+    }
+    const { response, sentAt } = await this.postToEndpoint(
+      url,
+      headers,
+      new URLSearchParams({ grant_type: this.#grantType }),
+      deadline,
+      'token endpoint',
+      { notAfter, authenticate },
+    )
+    const token = parseTokenResponse(response, sentAt, [...sent, ...this.secrets()])
+    this.storeToken(token)
+    return token
+  }
+
+  /** One assertion; signAssertion gives each a fresh jti and iat. */
+  #sign(): Promise<string> {
+    return signAssertion({
       issuer: this.#issuer,
       subject: this.#subject,
       audience: this.#audience,
@@ -219,25 +256,6 @@ export class AssertionClient extends TokenSession {
       headers: this.#header,
       expiresIn: this.#expiresIn,
     })
-    const url = new URL(this.#tokenEndpoint)
-    const headers: Record<string, string> = {
-      accept: 'application/json',
-      'content-type': 'application/x-www-form-urlencoded',
-    }
-    const body = new URLSearchParams({ grant_type: this.#grantType, assertion })
-    appendParams(body, { scope: this.#scope })
-    await this.#authMethod?.authenticate(
-      { method: 'POST', url, headers, body },
-      { clientId: this.#clientId, clientSecret: this.#clientSecret },
-    )
-    const { response, sentAt } = await this.postToEndpoint(url, headers, body, deadline, 'token endpoint')
-    const token = parseTokenResponse(response, sentAt, [
-      assertion,
-      body.get('client_assertion') ?? undefined,
-      ...this.secrets(),
-    ])
-    this.storeToken(token)
-    return token
   }
 
   protected override secrets(): (string | undefined)[] {
