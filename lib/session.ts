@@ -13,6 +13,7 @@ import {
 import { isReplayable, prepareRequest, type RequestOptions } from './http/prepare.js'
 import type { PreparedRequest } from './http/prepared-request.js'
 import { redirectLocation, redirectOptions, stripCredentialHeaders } from './http/redirect.js'
+import { RequestAbort } from './http/request-abort.js'
 import { sendWithRetries } from './http/retry.js'
 import { assertSecureTransport } from './http/transport.js'
 
@@ -56,8 +57,8 @@ const DEFAULT_TIMEOUT = 30_000
 const DEFAULT_CONNECT_TIMEOUT = 10_000
 const DEFAULT_CONNECTIONS = 64
 
-function abortOnDeadline(controller: AbortController, timeout: number): void {
-  controller.abort(new RequestTimeoutError(timeout))
+function abortOnDeadline(abort: RequestAbort, timeout: number): void {
+  abort.abort(new RequestTimeoutError(timeout))
 }
 
 function createDispatcher(options: SessionOptions): { base: Dispatcher; owned: Dispatcher | undefined } {
@@ -103,16 +104,16 @@ export class Session implements AsyncDisposable {
   readonly #base: Dispatcher
   readonly #owned: Dispatcher | undefined
   readonly #dispatcher: Dispatcher
-  /** One controller per request from its start until its body is done; destroy() aborts them. */
-  readonly #inFlight = new Set<AbortController>()
+  /** One abort handle per request from its start until its body is done; destroy() aborts them. */
+  readonly #inFlight = new Set<RequestAbort>()
   /** Requests not yet handed to undici for the last time; close() waits for them. */
   #preparing = 0
   #whenPrepared: (() => void) | undefined
   #closed = false
   #closing: Promise<void> | undefined
-  readonly #credentialsStep = (request: PreparedRequest, signal?: AbortSignal): void | Promise<void> => {
+  readonly #credentialsStep = (request: PreparedRequest): void | Promise<void> => {
     if (this.#checkTransport) assertSecureTransport(request.url)
-    return this.authorize(request, signal)
+    return this.authorize(request)
   }
 
   constructor(options: SessionOptions = {}) {
@@ -141,10 +142,12 @@ export class Session implements AsyncDisposable {
    * The credentials step: adds this client's credentials to a request (a header, a query
    * parameter, a signature). It runs for `request`, `fetch` and `dispatcher` alike, and only for
    * requests that carry credentials. Return nothing when no I/O is needed (the fast path), or a
-   * promise when it must wait (a token refresh); `signal` (absent on the dispatcher path) aborts
-   * when the request's deadline passes or its caller gives up. Session itself adds nothing.
+   * promise when it must wait (a token refresh). The session stops waiting for that promise by
+   * itself when the request's deadline passes or its caller gives up (no AbortSignal is handed
+   * over: building one per request would cost more than the rest of the fast path). Session itself
+   * adds nothing.
    */
-  protected authorize(_request: PreparedRequest, _signal?: AbortSignal): void | Promise<void> {}
+  protected authorize(_request: PreparedRequest): void | Promise<void> {}
 
   /**
    * Called when a request that carried credentials answered 401 and its body can be sent again.
@@ -271,29 +274,29 @@ export class Session implements AsyncDisposable {
     const timeout =
       options.timeout === undefined ? this.#timeout : checkPositiveNumber('timeout', options.timeout, 0)
 
-    const controller = new AbortController()
-    const timer = setTimeout(abortOnDeadline, timeout, controller, timeout)
-    const onCallerAbort = () => controller.abort(callerSignal!.reason)
-    callerSignal?.addEventListener('abort', onCallerAbort, { once: true })
-    this.#inFlight.add(controller)
+    const abort = new RequestAbort()
+    const timer = setTimeout(abortOnDeadline, timeout, abort, timeout)
+    const onCallerAbort = callerSignal && (() => abort.abort(callerSignal.reason))
+    if (onCallerAbort) callerSignal!.addEventListener('abort', onCallerAbort, { once: true })
+    this.#inFlight.add(abort)
     this.#preparing++
     let settled = false
     const finish = () => {
       if (settled) return
       settled = true
       clearTimeout(timer)
-      callerSignal?.removeEventListener('abort', onCallerAbort)
-      this.#inFlight.delete(controller)
+      if (onCallerAbort) callerSignal!.removeEventListener('abort', onCallerAbort)
+      this.#inFlight.delete(abort)
     }
 
     try {
-      const response = await this.#exchange(url, options, maxRedirections, controller.signal)
+      const response = await this.#exchange(url, options, maxRedirections, abort)
       if (response.body.destroyed) finish()
       else response.body.once('close', finish)
       return response
     } catch (err) {
       finish()
-      throw controller.signal.aborted ? controller.signal.reason : err
+      throw abort.aborted ? abort.reason : err
     } finally {
       if (--this.#preparing === 0) this.#whenPrepared?.()
     }
@@ -304,7 +307,7 @@ export class Session implements AsyncDisposable {
     url: string | URL,
     options: RequestOptions,
     redirectsLeft: number,
-    signal: AbortSignal,
+    abort: RequestAbort,
   ): Promise<ResponseData> {
     let credentialOrigin: string | undefined
     let retried = false
@@ -315,9 +318,8 @@ export class Session implements AsyncDisposable {
       const withCredentials = options.withholdToken !== true && sameOrigin
       if (!sameOrigin) stripCredentialHeaders(request.headers)
       if (withCredentials) {
-        const pending = this.#credentialsStep(request, signal)
-        if (pending !== undefined) await pending
-        signal.throwIfAborted()
+        const pending = this.#credentialsStep(request)
+        if (pending !== undefined) await abort.race(pending)
       }
       const response = await this.#base.request({
         origin: request.url.origin,
@@ -325,11 +327,11 @@ export class Session implements AsyncDisposable {
         method: request.method as Dispatcher.HttpMethod,
         headers: request.headers,
         body: request.body as Dispatcher.DispatchOptions['body'],
-        signal,
+        signal: abort,
       })
       const status = response.statusCode
       if (status === 401 && withCredentials && !retried && isReplayable(request.body)) {
-        if (await this.onUnauthorized(request, response, signal)) {
+        if (await this.onUnauthorized(request, response, abort.signal)) {
           retried = true
           await response.body.dump()
           continue
@@ -359,7 +361,7 @@ export class Session implements AsyncDisposable {
   /** Aborts in-flight requests with `reason` and closes every socket the session owns. */
   async destroy(reason: Error = new ClientClosedError('the client was destroyed')): Promise<void> {
     this.#closed = true
-    for (const controller of this.#inFlight) controller.abort(reason)
+    for (const abort of this.#inFlight) abort.abort(reason)
     await this.#owned?.destroy(reason)
   }
 
