@@ -1,0 +1,275 @@
+// npm run bench [-- --requests N --rounds N --soak N ...]: see bench/README.md.
+import { writeFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
+import { parseArgs } from 'node:util'
+import { request } from 'undici'
+import { CLIENTS, type ClientSpec, type LiveClient, type Target } from './clients.js'
+import { type LoadResult, runLoad, startServerProcess } from './harness.js'
+import { signingBench } from './signing.js'
+import { soakBench } from './soak.js'
+import { stampedeBench } from './stampede.js'
+import { median, round, table } from './stats.js'
+
+const { values: args } = parseArgs({
+  options: {
+    requests: { type: 'string', default: '5000' },
+    rounds: { type: 'string', default: '5' },
+    signatures: { type: 'string', default: '50000' },
+    stampede: { type: 'string', default: '10000' },
+    soak: { type: 'string', default: '300000' },
+    'max-run-ms': { type: 'string', default: '30000' },
+    out: { type: 'string', default: new URL('./results.json', import.meta.url).pathname },
+  },
+})
+
+function count(name: keyof typeof args): number {
+  const value = Number(args[name])
+  if (!Number.isSafeInteger(value) || value < 1) throw new TypeError(`--${name} must be a positive integer`)
+  return value
+}
+
+const REQUESTS = count('requests')
+const ROUNDS = count('rounds')
+const SIGNATURES = count('signatures')
+const STAMPEDE = count('stampede')
+const SOAK = count('soak')
+const MAX_RUN_MS = count('max-run-ms')
+const CONCURRENCIES = [1, 64] as const
+
+interface Cell {
+  rps: number[]
+  ratio: number[]
+  cpuUs: number[]
+}
+
+async function fetchAccessToken(tokenEndpoint: string): Promise<string> {
+  const { body } = await request(tokenEndpoint, { method: 'POST', body: 'grant_type=client_credentials' })
+  return ((await body.json()) as { access_token: string }).access_token
+}
+
+async function throughput(target: Target) {
+  const live = new Map<ClientSpec, LiveClient>()
+  for (const spec of CLIENTS) live.set(spec, await spec.create(target))
+  const cells = new Map<string, Cell>()
+  const key = (spec: ClientSpec, c: number) => `${spec.name}\0${c}`
+  for (const spec of CLIENTS)
+    for (const c of CONCURRENCIES) cells.set(key(spec, c), { rps: [], ratio: [], cpuUs: [] })
+
+  // Warm-up: JIT, sockets and token caches, for every client, not recorded.
+  for (const [spec, client] of live) {
+    for (const c of CONCURRENCIES) await runLoad(client.send, Math.ceil(REQUESTS / 4), c, MAX_RUN_MS)
+    process.stdout.write(`  warmed up ${spec.name}\n`)
+  }
+  const limit = CLIENTS.find(spec => spec.kind === 'limit')!
+  for (let r = 0; r < ROUNDS; r++) {
+    // Rotating the order each round spreads slow drifts of the machine over every client.
+    const order = [...CLIENTS.slice(r % CLIENTS.length), ...CLIENTS.slice(0, r % CLIENTS.length)]
+    const results = new Map<string, LoadResult>()
+    for (const spec of order) {
+      for (const c of CONCURRENCIES) {
+        results.set(key(spec, c), await runLoad(live.get(spec)!.send, REQUESTS, c, MAX_RUN_MS))
+      }
+    }
+    for (const spec of CLIENTS) {
+      for (const c of CONCURRENCIES) {
+        const result = results.get(key(spec, c))!
+        const cell = cells.get(key(spec, c))!
+        cell.rps.push(result.rps)
+        cell.cpuUs.push(result.cpuUs)
+        // Ratios within the round: both sides saw the same machine state.
+        cell.ratio.push(result.rps / results.get(key(limit, c))!.rps)
+      }
+    }
+    process.stdout.write(`  round ${r + 1}/${ROUNDS} done\n`)
+  }
+  for (const client of live.values()) await client.close()
+
+  return CLIENTS.map(spec => {
+    const at = (c: number) => {
+      const cell = cells.get(key(spec, c))!
+      return {
+        rps: round(median(cell.rps)),
+        ratio: round(median(cell.ratio)),
+        cpuUs: round(median(cell.cpuUs)),
+        rounds: { rps: cell.rps.map(Math.round), ratio: cell.ratio.map(round), cpuUs: cell.cpuUs.map(round) },
+      }
+    }
+    return { name: spec.name, kind: spec.kind, c1: at(1), c64: at(64) }
+  })
+}
+
+function check(name: string, holds: boolean, detail: string) {
+  return { name, holds, detail }
+}
+
+async function main() {
+  const started = Date.now()
+  console.log(
+    `undici-oauth bench: ${REQUESTS} requests per run, ${ROUNDS} rounds, Node ${process.version}, ${availableParallelism()} CPUs`,
+  )
+  const server = await startServerProcess()
+  const tokenEndpoint = `${server.origin}/token?ttl=3600`
+  const target: Target = {
+    origin: server.origin,
+    resource: `${server.origin}/resource`,
+    tokenEndpoint,
+    accessToken: await fetchAccessToken(tokenEndpoint),
+  }
+
+  console.log('throughput (interleaved rounds)')
+  await server.reset()
+  const clients = await throughput(target)
+  const served = await server.stats()
+  if (served.withoutAuthorization > 0)
+    throw new Error(`${served.withoutAuthorization} resource requests arrived without credentials`)
+
+  console.log('OAuth 1 signing')
+  const signing = signingBench(SIGNATURES, ROUNDS)
+  console.log('refresh stampede')
+  const stampede = await stampedeBench(server, STAMPEDE, ROUNDS)
+  server.kill()
+
+  console.log(`soak (${SOAK} requests, token lifetime 10 s)`)
+  // A server of its own, so that no other client's idle sockets are counted.
+  const soakServer = await startServerProcess()
+  const soak = await soakBench(soakServer, SOAK)
+  soakServer.kill()
+
+  const row = (name: string) => clients.find(client => client.name === name)!
+  const ours2 = row('OAuth2Client.get (bearer)')
+  const ours1 = row('OAuth1Client.get (HMAC-SHA1, header)')
+  const peers = clients.filter(client => client.kind === 'peer')
+  const ourRows = clients.filter(client => client.kind === 'ours')
+  const acceptance = [
+    check(
+      'OAuth2Client bearer GET >= 0.95x raw undici at c=64, >= 0.90x at c=1',
+      ours2.c64.ratio >= 0.95 && ours2.c1.ratio >= 0.9,
+      `c=64 ${ours2.c64.ratio}x, c=1 ${ours2.c1.ratio}x`,
+    ),
+    check(
+      'OAuth1Client HMAC-SHA1 GET >= 0.65x raw undici at c=64',
+      ours1.c64.ratio >= 0.65,
+      `c=64 ${ours1.c64.ratio}x (c=1 ${ours1.c1.ratio}x)`,
+    ),
+    check(
+      'OAuth 1 signing >= 2.5x oauth-1.0a',
+      signing.ratio >= 2.5,
+      `${signing.ratio}x (${signing.ours} vs ${signing.oauth10a} signatures/s)`,
+    ),
+    check(
+      'every client of ours ahead of every peer at c=1 and c=64',
+      ourRows.every(ours => peers.every(peer => ours.c1.rps > peer.c1.rps && ours.c64.rps > peer.c64.rps)),
+      `slowest of ours ${Math.min(...ourRows.map(r => r.c1.rps))}/${Math.min(...ourRows.map(r => r.c64.rps))} req/s, ` +
+        `fastest peer ${Math.max(...peers.map(r => r.c1.rps))}/${Math.max(...peers.map(r => r.c64.rps))} req/s (c=1/c=64)`,
+    ),
+    check(
+      `stampede: exactly 1 token call for ${STAMPEDE} concurrent requests on an expired token`,
+      stampede.tokenCalls.every(calls => calls === 1),
+      `token calls per round: ${stampede.tokenCalls.join(', ')}`,
+    ),
+    check(
+      'stampede: p99 added latency <= 2x one token round trip',
+      stampede.addedP99Ms <= 2 * stampede.tokenRoundTripMs,
+      `p99 ${stampede.addedP99Ms} ms vs 2 x ${stampede.tokenRoundTripMs} ms`,
+    ),
+    check(
+      `soak: RSS growth < 10 MB between request 100,000 and ${SOAK}`,
+      soak.rssGrowthMB !== undefined && soak.rssGrowthMB < 10,
+      soak.rssGrowthMB === undefined ? 'soak shorter than 100,000 requests' : `${soak.rssGrowthMB} MB`,
+    ),
+    check(
+      'soak: open sockets never above `connections` (64)',
+      soak.maxServerSockets <= 64 && soak.maxClientSockets <= 64,
+      `max ${soak.maxServerSockets} (server side), ${soak.maxClientSockets} (client side)`,
+    ),
+  ]
+
+  console.log()
+  console.log(
+    table(
+      ['client', 'c=1 req/s', 'c=64 req/s', 'ratio to raw undici (c1 / c64)', 'client CPU µs/req (c1 / c64)'],
+      clients.map(c => [
+        c.name,
+        c.c1.rps.toLocaleString('en'),
+        c.c64.rps.toLocaleString('en'),
+        `${c.c1.ratio.toFixed(2)} / ${c.c64.ratio.toFixed(2)}`,
+        `${c.c1.cpuUs} / ${c.c64.cpuUs}`,
+      ]),
+    ),
+  )
+  console.log()
+  console.log(
+    table(
+      ['OAuth 1 HMAC-SHA1 signing (GET, 3 query params, token, header)', 'signatures/s'],
+      [
+        ['OAuth1Client (authorize step)', signing.ours.toLocaleString('en')],
+        ['oauth-1.0a + node:crypto HMAC', signing.oauth10a.toLocaleString('en')],
+        ['ratio', `${signing.ratio}x`],
+      ],
+    ),
+  )
+  console.log()
+  console.log(
+    table(
+      [`refresh stampede (${STAMPEDE} concurrent GETs, expired token)`, 'median of rounds'],
+      [
+        ['token-endpoint calls (each round)', stampede.tokenCalls.join(', ')],
+        ['one token round trip (idle client)', `${stampede.tokenRoundTripMs} ms`],
+        ['launching the burst (caller loop)', `${stampede.launchMs} ms`],
+        ['added latency p50 / p99', `${stampede.addedP50Ms} / ${stampede.addedP99Ms} ms`],
+        ['end-to-end p50 / p99, expired token', `${stampede.expired.p50} / ${stampede.expired.p99} ms`],
+        ['end-to-end p50 / p99, fresh token', `${stampede.fresh.p50} / ${stampede.fresh.p99} ms`],
+      ],
+    ),
+  )
+  console.log()
+  console.log(
+    table(
+      [`soak (${SOAK} GETs at c=64, token lifetime 10 s)`, 'value'],
+      [
+        ['duration', `${soak.seconds} s (${soak.rps.toLocaleString('en')} req/s)`],
+        ['token renewals', String(soak.tokenCalls)],
+        [
+          'RSS at request 100,000 / at the end / growth',
+          `${soak.rssAt100kMB ?? '-'} / ${soak.rssEndMB} / ${soak.rssGrowthMB ?? '-'} MB`,
+        ],
+        ['peak RSS', `${soak.peakRssMB} MB`],
+        ['max open sockets (server / client side)', `${soak.maxServerSockets} / ${soak.maxClientSockets}`],
+      ],
+    ),
+  )
+  console.log()
+  for (const item of acceptance) console.log(`${item.holds ? 'PASS' : 'FAIL'}  ${item.name}: ${item.detail}`)
+
+  const results = {
+    date: new Date().toISOString(),
+    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+    node: process.version,
+    cpus: availableParallelism(),
+    options: {
+      requests: REQUESTS,
+      rounds: ROUNDS,
+      signatures: SIGNATURES,
+      stampede: STAMPEDE,
+      soak: SOAK,
+      maxRunMs: MAX_RUN_MS,
+    },
+    seconds: Math.round((Date.now() - started) / 1000),
+    clients,
+    signing,
+    stampede,
+    soak,
+    acceptance,
+  }
+  writeFileSync(args.out, `${JSON.stringify(results, null, 2)}\n`)
+  console.log(`\nwrote ${args.out} in ${results.seconds} s`)
+}
+
+main().then(
+  // Peers without a pool of their own leave keep-alive sockets in Node's global dispatcher.
+  () => process.exit(0),
+  err => {
+    console.error(err)
+    process.exit(1)
+  },
+)
