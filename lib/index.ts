@@ -46,6 +46,11 @@ export {
 } from './oauth2/pkce.js'
 export type { EndpointResponse, OAuth2Token } from './oauth2/token.js'
 export type { TokenPlacement, TokenSessionOptions, UpdateToken } from './oauth2/token-session.js'
+export {
+  AssertionClient,
+  type AssertionClientOptions,
+  JWT_BEARER_GRANT_TYPE,
+} from './rfc7523/assertion-client.js'
 export { ClientSecretJWT, type ClientSecretJWTOptions } from './rfc7523/client-secret-jwt.js'
 export { PrivateKeyJWT, type PrivateKeyJWTOptions } from './rfc7523/private-key-jwt.js'
 export {

@@ -167,7 +167,8 @@ export function toToken(
     token[name] = seconds
   }
   if (token.expires_at === undefined && token.expires_in !== undefined) {
-    token.expires_at = Math.floor(issuedAt) + token.expires_in
+    // Not rounded down to a whole second: that would cut up to a second off a short-lived token.
+    token.expires_at = Math.round((issuedAt + token.expires_in) * 1000) / 1000
   }
   return token
 }

@@ -8,7 +8,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import { pathToFileURL } from 'node:url'
-import { AssertionClient } from '../../lib/rfc7523/assertion-client.js'
+import { AssertionClient } from '../../lib/index.js'
 
 export async function callWithServiceAccount(
   path: string,
