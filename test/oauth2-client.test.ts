@@ -165,6 +165,11 @@ t.test("a caller's signal abandons its wait without cancelling the shared refres
   await body.dump()
   t.equal(statusCode, 200, 'the shared refresh finished for the caller that stayed')
   t.equal(api.calls('/token').length, 1)
+  const gone = AbortSignal.abort(new Error('already gone'))
+  await t.rejects(client.refreshToken(undefined, { signal: gone }), /already gone/)
+  client.token = { ...client.token!, expires_at: past() }
+  await t.rejects(client.ensureActiveToken(gone), /already gone/)
+  t.equal(api.calls('/token').length, 1, 'a caller that gave up before asking starts no token call')
 })
 
 t.test('renewal rules: missing token, expired token, leeway, updateToken failures', async t => {

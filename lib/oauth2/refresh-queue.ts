@@ -49,6 +49,7 @@ export class RefreshQueue<T> {
 
   /** Joins the pending automatic renewal, or queues one. `signal` only abandons this caller's wait. */
   shared(renewal: Renewal<T>, signal?: AbortSignal): Promise<T> {
+    if (signal?.aborted) return Promise.reject(signal.reason)
     let pending = this.#shared
     if (pending === undefined) {
       pending = this.#enqueue(renewal)
@@ -64,6 +65,8 @@ export class RefreshQueue<T> {
 
   /** Queues a renewal of its own (an explicit refreshToken call), after any pending one. */
   exclusive(renewal: Renewal<T>, signal?: AbortSignal): Promise<T> {
+    // A caller that has already given up starts nothing.
+    if (signal?.aborted) return Promise.reject(signal.reason)
     return abandonable(this.#enqueue(renewal), signal)
   }
 
