@@ -50,7 +50,9 @@ try {
   const me = await user.get(`${rs.url}/me`)
   say(`GET /me -> ${me.statusCode} ${JSON.stringify(await me.body.json())}`)
 
-  step(`long-running worker: ${CONCURRENCY} concurrent requests for ${WORKER_SECONDS} s, tokens live ${TOKEN_LIFETIME} s`)
+  step(
+    `long-running worker: ${CONCURRENCY} concurrent requests for ${WORKER_SECONDS} s, tokens live ${TOKEN_LIFETIME} s`,
+  )
   let refreshes = 0
   await using worker = await OAuth2Client.discover(op.issuer, {
     clientId: DEFAULT_CLIENTS.public.client_id,

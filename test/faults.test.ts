@@ -3,9 +3,12 @@
  * reaches one: the outcome is the documented typed error or a successful retry, within the
  * deadline, and the next call on the same client succeeds.
  */
+
+import { generateKeyPairSync } from 'node:crypto'
 import t from 'tap'
 import { InvalidResponseError, RequestTimeoutError } from '../lib/errors.js'
 import { OAuth2Client } from '../lib/oauth2/client.js'
+import { AssertionClient } from '../lib/rfc7523/assertion-client.js'
 import { type Fault, startFaultServer } from './fixtures/fault-server.js'
 
 const TIMEOUT = 1_500
@@ -25,7 +28,7 @@ interface Operation {
   name: string
   kind: Kind
   /** A client whose `call` makes one request to the endpoint under test. */
-  setup(base: string): { client: OAuth2Client; call(): Promise<unknown> }
+  setup(base: string): { client: OAuth2Client | AssertionClient; call(): Promise<unknown> }
 }
 
 const fresh = (base: string, extra: object = {}) =>
@@ -39,7 +42,9 @@ const fresh = (base: string, extra: object = {}) =>
     ...extra,
   })
 
-const resource = async (client: OAuth2Client, base: string) => {
+const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+
+const resource = async (client: OAuth2Client | AssertionClient, base: string) => {
   const { statusCode, body } = await client.get(`${base}/resource`)
   await body.dump()
   if (statusCode !== 200) throw new Error(`resource answered ${statusCode}`)
@@ -59,6 +64,25 @@ const operations: Operation[] = [
     kind: 'grant',
     setup: base => {
       const client = fresh(base, { grantType: 'client_credentials' })
+      return {
+        client,
+        call: async () => {
+          client.token = undefined
+          await resource(client, base)
+        },
+      }
+    },
+  },
+  {
+    name: 'AssertionClient jwt-bearer grant',
+    kind: 'grant',
+    setup: base => {
+      const client = new AssertionClient({
+        tokenEndpoint: `${base}/token`,
+        issuer: 'service@example.test',
+        key: privateKey,
+        timeout: TIMEOUT,
+      })
       return {
         client,
         call: async () => {
@@ -132,7 +156,7 @@ const T = RequestTimeoutError
 const table: [string, Fault[], Record<Kind, Outcome>][] = [
   [
     'a slow answer',
-    [{ kind: 'delay', ms: 150, then: { kind: 'json', body: tokenBody({ active: true }) } }],
+    [{ kind: 'delay', ms: 150, answer: { kind: 'json', body: tokenBody({ active: true }) } }],
     { grant: 'ok', refresh: 'ok', revoke: 'ok', introspect: 'ok' },
   ],
   ['no answer at all', [{ kind: 'hang' }], { grant: T, refresh: T, revoke: T, introspect: T }],

@@ -140,7 +140,11 @@ t.test('a token endpoint that never answers: every waiter rejects within the dea
   )
   t.ok(elapsed < 1_400, `within the deadline (+1 s): ${elapsed} ms`)
   const stalled = await client.refreshToken().catch((e: unknown) => e)
-  t.match(stalled, { name: 'RequestTimeoutError', message: /did not complete within 400 ms/ }, "the refresh's own deadline aborts the token request")
+  t.match(
+    stalled,
+    { name: 'RequestTimeoutError', message: /did not complete within 400 ms/ },
+    "the refresh's own deadline aborts the token request",
+  )
 })
 
 t.test("a caller's signal abandons its wait without cancelling the shared refresh", async t => {

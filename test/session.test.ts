@@ -180,7 +180,7 @@ t.test('an aborted signal rejects at once; aborting mid-flight rejects with its 
   const reason = new Error('caller gave up')
   const started = Date.now()
   await t.rejects(session.get('/', { signal: AbortSignal.abort(reason) }), reason)
-  t.ok(Date.now() - started < 250, "rejected at once")
+  t.ok(Date.now() - started < 250, 'rejected at once')
   const controller = new AbortController()
   const pending = session.get('/', { signal: controller.signal })
   setTimeout(() => controller.abort(reason), 20)
