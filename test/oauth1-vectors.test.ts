@@ -480,9 +480,12 @@ t.test('query canonicalisation keeps the signed values', async t => {
 })
 
 t.test('realm must stay inside its quotes', async t => {
-  t.throws(() => authorizationHeader([], 'a"b'), { name: 'TypeError', message: /realm must not contain/ })
-  t.throws(() => authorizationHeader([], 'a\nb'), TypeError)
-  t.equal(authorizationHeader([['oauth_a', 'b%20c']], 'R'), 'OAuth realm="R", oauth_a="b%20c"')
+  t.throws(() => authorizationHeader([], [], 'a"b'), { name: 'TypeError', message: /realm must not contain/ })
+  t.throws(() => authorizationHeader([], [], 'a\nb'), TypeError)
+  t.equal(
+    authorizationHeader(['oauth_a', 'oauth_b'], ['b%20c', 'd'], 'R'),
+    'OAuth realm="R", oauth_a="b%20c", oauth_b="d"',
+  )
 })
 
 t.test('timestamps are whole seconds', async t => {

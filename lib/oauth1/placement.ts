@@ -23,15 +23,18 @@ export function assertRealm(realm: string): void {
  * already be percent-encoded (§3.6); the signer encodes each once for the base string and reuses
  * it here. Protocol parameter names are fixed `oauth_*` words of unreserved characters.
  */
-export function authorizationHeader(encoded: readonly Parameter[], realm?: string): string {
+export function authorizationHeader(
+  names: readonly string[],
+  encodedValues: readonly string[],
+  realm?: string,
+): string {
   let header = 'OAuth '
   if (realm !== undefined) {
     assertRealm(realm)
     header += `realm="${realm}", `
   }
-  for (let i = 0; i < encoded.length; i++) {
-    const [name, value] = encoded[i]!
-    header += i === 0 ? `${name}="${value}"` : `, ${name}="${value}"`
+  for (let i = 0; i < names.length; i++) {
+    header += i === 0 ? `${names[i]}="${encodedValues[i]}"` : `, ${names[i]}="${encodedValues[i]}"`
   }
   return header
 }
@@ -62,8 +65,9 @@ export function canonicalizeQuery(url: URL): void {
  * §3.5.3: the protocol parameters (values already percent-encoded) appended to the query, after
  * the request's own parameters.
  */
-export function appendToQuery(url: URL, encoded: readonly Parameter[]): void {
+export function appendToQuery(url: URL, names: readonly string[], encodedValues: readonly string[]): void {
   let query = url.search
-  for (const [name, value] of encoded) query += `${query.length > 1 ? '&' : '?'}${name}=${value}`
+  for (let i = 0; i < names.length; i++)
+    query += `${query.length > 1 ? '&' : '?'}${names[i]}=${encodedValues[i]}`
   url.search = query
 }

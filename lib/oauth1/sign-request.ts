@@ -1,5 +1,5 @@
 import type { PreparedRequest } from '../http/prepared-request.js'
-import { baseStringFromKeys, type Parameter, SEPARATOR } from './base-string.js'
+import { baseStringFromEncoded } from './base-string.js'
 import { bodyHash } from './body-hash.js'
 import { percentEncode } from './encoding.js'
 import { generateNonce, generateTimestamp } from './nonce.js'
@@ -7,6 +7,8 @@ import { appendToQuery, authorizationHeader, canonicalizeQuery, type SignatureTy
 import type { Signer } from './signature.js'
 
 const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded'
+// RFC 9110 §5.6.2 token: what an HTTP method may be made of.
+const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 
 export interface SignRequestOptions {
   clientId: string
@@ -33,7 +35,8 @@ export interface SignRequestOptions {
  * over the query, the form body and those parameters, and puts every `oauth_*` parameter exactly
  * once where `signatureType` says. Synchronous and free of I/O.
  *
- * Throws `TypeError` when the request cannot be signed as asked: a protocol parameter already
+ * Throws `TypeError` when the request cannot be signed as asked: a method that is not an HTTP
+ * token, a protocol value that is not well-formed Unicode, a protocol parameter already
  * present in the query or form body, body placement with a body that is not form-encoded, or
  * `forceIncludeBody` with a body that cannot be hashed without consuming it (stream, FormData).
  *
@@ -42,17 +45,27 @@ export interface SignRequestOptions {
  */
 export function signRequest(request: PreparedRequest, options: SignRequestOptions): string {
   const { signer, signatureType } = options
-  // The order of the RFC 5849 §1.2 examples, so that rendered headers read like the RFC's.
-  const params: Parameter[] = [['oauth_consumer_key', options.clientId]]
-  if (options.token !== undefined) params.push(['oauth_token', options.token])
-  params.push(
-    ['oauth_signature_method', signer.method],
-    ['oauth_timestamp', options.timestamp ?? generateTimestamp()],
-    ['oauth_nonce', options.nonce ?? generateNonce()],
-  )
-  if (options.version !== undefined) params.push(['oauth_version', options.version])
-  if (options.callback !== undefined) params.push(['oauth_callback', options.callback])
-  if (options.verifier !== undefined) params.push(['oauth_verifier', options.verifier])
+  if (!HTTP_TOKEN.test(request.method)) {
+    throw new TypeError(
+      'the request method must be an HTTP token (RFC 9110 §9.1), which the base string encodes',
+    )
+  }
+  // Parallel arrays of names and raw values, in the order of the RFC 5849 §1.2 examples, so that
+  // rendered headers read like the RFC's.
+  const names = ['oauth_consumer_key']
+  const values = [options.clientId]
+  const add = (name: string, value: string | undefined) => {
+    if (value === undefined) return
+    names.push(name)
+    values.push(value)
+  }
+  add('oauth_token', options.token)
+  add('oauth_signature_method', signer.method)
+  add('oauth_timestamp', options.timestamp ?? generateTimestamp())
+  add('oauth_nonce', options.nonce ?? generateNonce())
+  add('oauth_version', options.version)
+  add('oauth_callback', options.callback)
+  add('oauth_verifier', options.verifier)
 
   let form = request.form
   const body = request.body
@@ -69,7 +82,7 @@ export function signRequest(request: PreparedRequest, options: SignRequestOption
           'forceIncludeBody needs a string or Uint8Array body to compute oauth_body_hash; a stream or FormData cannot be hashed before it is sent',
         )
       }
-      params.push(['oauth_body_hash', bodyHash(hasBody ? (body as string | Uint8Array) : '', signer.method)])
+      add('oauth_body_hash', bodyHash(hasBody ? (body as string | Uint8Array) : '', signer.method))
     }
     // A request without a body gets one to carry the parameters (§3.5.2).
     if (signatureType === 'body') form = new URLSearchParams()
@@ -77,33 +90,31 @@ export function signRequest(request: PreparedRequest, options: SignRequestOption
 
   // Query parameters are read back form-decoded; rewriting their spelling keeps the signed values.
   canonicalizeQuery(request.url)
-  assertNotPresent(request.url, form, params)
+  assertNotPresent(request.url, form, names)
 
   // Each value is encoded once (§3.6), for the base string and for the header or query.
-  const encoded: [string, string][] = []
-  for (const [name, value] of params) encoded.push([name, percentEncode(value)])
-  let baseString = ''
-  if (signer.needsBaseString) {
-    const keys: string[] = []
-    for (const [name, value] of encoded) keys.push(name + SEPARATOR + value)
-    baseString = baseStringFromKeys(request.method, request.url, form, keys)
-  }
+  const encoded: string[] = []
+  for (let i = 0; i < values.length; i++) encoded.push(encodeProtocolValue(names[i]!, values[i]!))
+  // Copies: the base string adds the query and form parameters to its arrays.
+  const baseString = signer.needsBaseString
+    ? baseStringFromEncoded(request.method, request.url, form, names.slice(), encoded.slice())
+    : ''
   const signature = signer.sign(baseString)
-  params.push(['oauth_signature', signature])
-  encoded.push(['oauth_signature', percentEncode(signature)])
+  add('oauth_signature', signature)
+  encoded.push(percentEncode(signature))
 
   switch (signatureType) {
     case 'header':
       // Replacing any Authorization header the caller set keeps each parameter in one place.
-      request.headers['authorization'] = authorizationHeader(encoded, options.realm)
+      request.headers['authorization'] = authorizationHeader(names, encoded, options.realm)
       break
     case 'query':
-      appendToQuery(request.url, encoded)
+      appendToQuery(request.url, names, encoded)
       break
     case 'body': {
       // A copy, so that a URLSearchParams the caller still holds is never changed.
       const out = new URLSearchParams(form)
-      for (const [name, value] of params) out.append(name, value)
+      for (let i = 0; i < names.length; i++) out.append(names[i]!, values[i]!)
       request.form = out
       request.body = out.toString()
       request.headers['content-type'] ??= FORM_CONTENT_TYPE
@@ -113,13 +124,32 @@ export function signRequest(request: PreparedRequest, options: SignRequestOption
   return baseString
 }
 
+/** §3.6 encoding of a protocol value, with a TypeError naming the parameter for a lone surrogate. */
+function encodeProtocolValue(name: string, value: string): string {
+  try {
+    return percentEncode(value)
+  } catch (cause) {
+    // The value itself may be a credential: the message names only the parameter.
+    throw new TypeError(`${name} must be well-formed Unicode (a lone surrogate has no UTF-8 form)`, { cause })
+  }
+}
+
 /** §3.5: a protocol parameter already in the query or form would reach the server twice. */
-function assertNotPresent(url: URL, form: URLSearchParams | undefined, params: readonly Parameter[]): void {
-  const inQuery = url.search.includes('oauth_')
+function assertNotPresent(url: URL, form: URLSearchParams | undefined, names: readonly string[]): void {
+  // Any query may decode to an `oauth_` name ("oauth%5Ftoken", "%6Fauth_nonce"): look at the
+  // decoded names whenever there is one.
+  const inQuery = url.search.length > 1
   if (!inQuery && form === undefined) return
-  for (const [name] of params) {
-    if ((inQuery && url.searchParams.has(name)) || form?.has(name)) {
+  const present = (name: string) => (inQuery && url.searchParams.has(name)) || form?.has(name) === true
+  for (const name of names) {
+    if (present(name)) {
       throw new TypeError(`${name} is set by the OAuth 1 signer; remove it from the request's query and body`)
     }
+  }
+  // The signer adds oauth_signature last; a second one would be signed over and sent twice (§3.4.1.3.1).
+  if (present('oauth_signature')) {
+    throw new TypeError(
+      "oauth_signature is set by the OAuth 1 signer; remove it from the request's query and body",
+    )
   }
 }

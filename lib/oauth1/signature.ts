@@ -54,10 +54,18 @@ export interface Signer {
 
 /**
  * RFC 5849 §3.4.2 / §3.4.4 key: the encoded client secret and the encoded token secret joined by
- * "&", which stays even when either secret is empty.
+ * "&", which stays even when either secret is empty. Throws TypeError for a secret that holds a
+ * lone surrogate (it has no UTF-8 encoding).
  */
 export function signingKey(clientSecret = '', tokenSecret = ''): string {
-  return `${percentEncode(clientSecret)}&${percentEncode(tokenSecret)}`
+  try {
+    return `${percentEncode(clientSecret)}&${percentEncode(tokenSecret)}`
+  } catch (cause) {
+    // percentEncode's URIError (a lone surrogate has no UTF-8 form); the message names no secret.
+    throw new TypeError('clientSecret and tokenSecret must be well-formed Unicode (no lone surrogate)', {
+      cause,
+    })
+  }
 }
 
 /**

@@ -10,6 +10,8 @@ export interface OAuth1Token {
   [field: string]: unknown
 }
 
+const LONE_SURROGATE = /\p{Cs}/u
+
 /** A token endpoint answer, already read within the size cap. */
 export interface TokenEndpointAnswer {
   statusCode: number
@@ -103,6 +105,11 @@ export function parseTokenAnswer(
   }
   if (typeof fields['oauth_token_secret'] !== 'string') {
     throw invalid('oauth_token_secret is missing or not a string (RFC 5849 §2.1, §2.3)')
+  }
+  // A JSON "\ud800" escape decodes to a lone surrogate, which has no UTF-8 form: such credentials
+  // could never be percent-encoded (§3.6) for a signature.
+  if (LONE_SURROGATE.test(fields['oauth_token']) || LONE_SURROGATE.test(fields['oauth_token_secret'])) {
+    throw invalid('oauth_token or oauth_token_secret is not well-formed Unicode')
   }
   return { ...fields } as OAuth1Token
 }
