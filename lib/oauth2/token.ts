@@ -168,7 +168,9 @@ export function toToken(
   }
   if (token.expires_at === undefined && token.expires_in !== undefined) {
     // Not rounded down to a whole second: that would cut up to a second off a short-lived token.
-    token.expires_at = Math.round((issuedAt + token.expires_in) * 1000) / 1000
+    // Rounded to the millisecond; a huge expires_in (1e306) would overflow to Infinity when scaled.
+    const at = issuedAt + token.expires_in
+    token.expires_at = Number.isFinite(at * 1000) ? Math.round(at * 1000) / 1000 : at
   }
   return token
 }
