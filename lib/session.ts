@@ -57,9 +57,12 @@ const DEFAULT_TIMEOUT = 30_000
 const DEFAULT_CONNECT_TIMEOUT = 10_000
 const DEFAULT_CONNECTIONS = 64
 
-function abortOnDeadline(abort: RequestAbort, timeout: number): void {
-  abort.abort(new RequestTimeoutError(timeout))
-}
+/**
+ * How often the session looks for requests past their deadline. One interval per session (only
+ * while requests are in flight) instead of a timer per request, which cost ~2.4 µs to arm and
+ * clear; a deadline fires at most this much late.
+ */
+const SWEEP_INTERVAL = 100
 
 function createDispatcher(options: SessionOptions): { base: Dispatcher; owned: Dispatcher | undefined } {
   if (options.dispatcher !== undefined) {
@@ -106,6 +109,8 @@ export class Session implements AsyncDisposable {
   readonly #dispatcher: Dispatcher
   /** One abort handle per request from its start until its body is done; destroy() aborts them. */
   readonly #inFlight = new Set<RequestAbort>()
+  /** The deadline sweep, running while #inFlight is not empty (see SWEEP_INTERVAL). */
+  #sweeper: NodeJS.Timeout | undefined
   /** Requests not yet handed to undici for the last time; close() waits for them. */
   #preparing = 0
   #whenPrepared: (() => void) | undefined
@@ -274,32 +279,61 @@ export class Session implements AsyncDisposable {
     const timeout =
       options.timeout === undefined ? this.#timeout : checkPositiveNumber('timeout', options.timeout, 0)
 
-    const abort = new RequestAbort()
-    const timer = setTimeout(abortOnDeadline, timeout, abort, timeout)
-    const onCallerAbort = callerSignal && (() => abort.abort(callerSignal.reason))
-    if (onCallerAbort) callerSignal!.addEventListener('abort', onCallerAbort, { once: true })
-    this.#inFlight.add(abort)
-    this.#preparing++
-    let settled = false
-    const finish = () => {
-      if (settled) return
-      settled = true
-      clearTimeout(timer)
-      if (onCallerAbort) callerSignal!.removeEventListener('abort', onCallerAbort)
-      this.#inFlight.delete(abort)
+    const abort = new RequestAbort(Date.now() + timeout, timeout)
+    if (callerSignal !== undefined) {
+      const onCallerAbort = () => abort.abort(callerSignal.reason)
+      abort.callerSignal = callerSignal
+      abort.onCallerAbort = onCallerAbort
+      callerSignal.addEventListener('abort', onCallerAbort, { once: true })
     }
-
+    this.#track(abort)
+    this.#preparing++
     try {
       const response = await this.#exchange(url, options, maxRedirections, abort)
-      if (response.body.destroyed) finish()
-      else response.body.once('close', finish)
+      abort.whenReleased(this.#release)
       return response
     } catch (err) {
-      finish()
+      this.#release(abort)
       throw abort.aborted ? abort.reason : err
     } finally {
       if (--this.#preparing === 0) this.#whenPrepared?.()
     }
+  }
+
+  /** Adds a request to those in flight, and starts the deadline sweep if it is not running. */
+  #track(abort: RequestAbort): void {
+    this.#inFlight.add(abort)
+    if (this.#sweeper === undefined) {
+      this.#sweeper = setInterval(this.#sweep, SWEEP_INTERVAL)
+      this.#sweeper.unref()
+    }
+  }
+
+  /** A request is over (its body closed, it failed, or it was aborted): it leaves the in-flight set. */
+  readonly #release = (abort: RequestAbort): void => {
+    if (!this.#inFlight.delete(abort)) return
+    if (abort.onCallerAbort !== undefined)
+      abort.callerSignal!.removeEventListener('abort', abort.onCallerAbort)
+    if (this.#closed && this.#inFlight.size === 0) this.#stopSweeping()
+  }
+
+  /** Aborts every request whose deadline has passed; stops itself when nothing is in flight. */
+  readonly #sweep = (): void => {
+    if (this.#inFlight.size === 0) {
+      this.#stopSweeping()
+      return
+    }
+    const now = Date.now()
+    for (const abort of this.#inFlight) {
+      if (now < abort.deadline) continue
+      this.#release(abort)
+      abort.abort(new RequestTimeoutError(abort.timeout))
+    }
+  }
+
+  #stopSweeping(): void {
+    clearInterval(this.#sweeper)
+    this.#sweeper = undefined
   }
 
   /** Sends one request through the credentials step, following redirects and one 401 retry. */
@@ -354,14 +388,22 @@ export class Session implements AsyncDisposable {
   /** Stops new requests, lets in-flight ones finish, then closes every socket the session owns. */
   close(): Promise<void> {
     this.#closed = true
-    this.#closing ??= this.#drain().then(() => this.#owned?.close())
+    this.#closing ??= this.#drain()
+      .then(() => this.#owned?.close())
+      .then(() => {
+        // Bodies still unread keep the sweep, which then ends with the last of them.
+        if (this.#inFlight.size === 0) this.#stopSweeping()
+      })
     return this.#closing
   }
 
   /** Aborts in-flight requests with `reason` and closes every socket the session owns. */
   async destroy(reason: Error = new ClientClosedError('the client was destroyed')): Promise<void> {
     this.#closed = true
-    for (const abort of this.#inFlight) abort.abort(reason)
+    for (const abort of this.#inFlight) {
+      this.#release(abort)
+      abort.abort(reason)
+    }
     await this.#owned?.destroy(reason)
   }
 

@@ -1,17 +1,35 @@
 type Listener = () => void
 
 /**
- * The abort handle of one `Session.request`: its deadline, its caller's signal and `destroy()`
- * abort it. undici's `request()` takes it as `signal` (undici only calls add/removeEventListener
- * and reads `aborted` and `reason`). An AbortController's signal is a full EventTarget that costs
- * Node ~7 µs to build and ~4 µs more for the listener undici adds — more than all the rest of the
- * session's per-request work — so a real AbortSignal is only built when a hook asks for one.
+ * The abort handle of one `Session.request`, also its entry among the session's requests in
+ * flight: its deadline, its caller's signal and `destroy()` abort it. undici's `request()` takes it
+ * as `signal` (undici only calls add/removeEventListener and reads `aborted` and `reason`). An
+ * AbortController's signal is a full EventTarget that costs Node ~7 µs to build and ~4 µs more for
+ * the listener undici adds — more than all the rest of the session's per-request work — so a real
+ * AbortSignal is only built when a hook asks for one.
+ *
+ * undici removes its listener exactly when it lets go of the request: when the response body
+ * closes (it already listens for that) or the request fails. `whenReleased` turns that into the
+ * end of the request, so the session needs no listener of its own on every body.
  */
 export class RequestAbort {
   aborted = false
   reason: unknown = undefined
+  /** Epoch ms after which the session's sweep aborts the request (body included). */
+  readonly deadline: number
+  /** The deadline's length in ms, for the error message. */
+  readonly timeout: number
+  /** The caller's signal and this handle's listener on it, removed when the request ends. */
+  callerSignal: AbortSignal | undefined
+  onCallerAbort: Listener | undefined
   #listeners: Listener[] | undefined
   #controller: AbortController | undefined
+  #onRelease: ((abort: RequestAbort) => void) | undefined
+
+  constructor(deadline: number, timeout: number) {
+    this.deadline = deadline
+    this.timeout = timeout
+  }
 
   addEventListener(_type: 'abort', listener: Listener): void {
     if (this.#listeners === undefined) this.#listeners = [listener]
@@ -20,9 +38,11 @@ export class RequestAbort {
 
   removeEventListener(_type: 'abort', listener: Listener): void {
     const listeners = this.#listeners
-    if (listeners === undefined) return
-    const at = listeners.indexOf(listener)
-    if (at !== -1) listeners.splice(at, 1)
+    if (listeners !== undefined) {
+      const at = listeners.indexOf(listener)
+      if (at !== -1) listeners.splice(at, 1)
+    }
+    if (this.#onRelease !== undefined && (listeners === undefined || listeners.length === 0)) this.#release()
   }
 
   abort(reason: unknown): void {
@@ -33,6 +53,23 @@ export class RequestAbort {
     this.#listeners = undefined
     if (listeners !== undefined) for (const listener of listeners) listener()
     this.#controller?.abort(reason)
+  }
+
+  /**
+   * Calls `onRelease` once undici has let go of the request whose response was just handed to
+   * the caller (its body closed, or the request failed), or at once if it already has. Only the
+   * final response's request can still hold a listener here: earlier hops (redirects, a 401 retry)
+   * had their bodies dumped before the next was sent.
+   */
+  whenReleased(onRelease: (abort: RequestAbort) => void): void {
+    this.#onRelease = onRelease
+    if (this.#listeners === undefined || this.#listeners.length === 0) this.#release()
+  }
+
+  #release(): void {
+    const onRelease = this.#onRelease!
+    this.#onRelease = undefined
+    onRelease(this)
   }
 
   /** A real AbortSignal that follows this handle, for hooks that take one (built on first use). */
