@@ -1,4 +1,4 @@
-import { percentEncode } from './encoding.js'
+import { isUnreserved, percentEncode } from './encoding.js'
 
 /** A name/value pair, in the order the request carries it. */
 export type Parameter = readonly [name: string, value: string]
@@ -19,6 +19,29 @@ function pushEncoded(names: string[], values: string[], source: Iterable<Paramet
   for (const [name, value] of source) {
     names.push(percentEncode(name))
     values.push(percentEncode(value))
+  }
+}
+
+/**
+ * Appends the query's parameters (§3.4.1.3.1: form-decoded), percent-encoded. A query whose names
+ * and values are all unreserved characters decodes and re-encodes to itself, so it is split as is
+ * without building a URLSearchParams; any other query is decoded by one.
+ */
+function pushQuery(names: string[], values: string[], search: string): void {
+  const start = names.length
+  for (const part of search.slice(1).split('&')) {
+    if (part === '') continue
+    const equals = part.indexOf('=')
+    const name = equals === -1 ? part : part.slice(0, equals)
+    const value = equals === -1 ? '' : part.slice(equals + 1)
+    if (!isUnreserved(name) || !isUnreserved(value)) {
+      names.length = start
+      values.length = start
+      pushEncoded(names, values, new URLSearchParams(search))
+      return
+    }
+    names.push(name)
+    values.push(value)
   }
 }
 
@@ -97,7 +120,8 @@ export function baseStringFromEncoded(
   names: string[],
   values: string[],
 ): string {
-  if (url.search.length > 1) pushEncoded(names, values, url.searchParams)
+  const search = url.search
+  if (search.length > 1) pushQuery(names, values, search)
   if (form !== undefined) pushEncoded(names, values, form)
   // The normalised string is encoded once more (§3.4.1.1). It holds only unreserved characters,
   // "%", "=" and "&", so that is "%" -> "%25", "=" -> "%3D", "&" -> "%26", written out directly

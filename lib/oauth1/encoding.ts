@@ -14,6 +14,11 @@ function encodeSubDelim(char: string): string {
   return `%${char.charCodeAt(0).toString(16).toUpperCase()}`
 }
 
+/** True when `value` holds only unreserved characters, so that §3.6 encoding leaves it as is. */
+export function isUnreserved(value: string): boolean {
+  return UNRESERVED_ONLY.test(value)
+}
+
 /**
  * Percent-encodes `value` per RFC 5849 §3.6. Throws `URIError` for a string that is not valid
  * UTF-16 (a lone surrogate has no UTF-8 encoding).

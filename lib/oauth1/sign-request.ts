@@ -136,9 +136,10 @@ function encodeProtocolValue(name: string, value: string): string {
 
 /** §3.5: a protocol parameter already in the query or form would reach the server twice. */
 function assertNotPresent(url: URL, form: URLSearchParams | undefined, names: readonly string[]): void {
-  // Any query may decode to an `oauth_` name ("oauth%5Ftoken", "%6Fauth_nonce"): look at the
-  // decoded names whenever there is one.
-  const inQuery = url.search.length > 1
+  // A query may decode to an `oauth_` name ("oauth%5Ftoken", "%6Fauth_nonce"): look at the
+  // decoded names unless the raw query holds neither "oauth_" nor an escape.
+  const search = url.search
+  const inQuery = search.length > 1 && (search.includes('oauth_') || search.includes('%'))
   if (!inQuery && form === undefined) return
   const present = (name: string) => (inQuery && url.searchParams.has(name)) || form?.has(name) === true
   for (const name of names) {
