@@ -10,7 +10,13 @@ import {
   checkUrl,
   optionError,
 } from './http/options.js'
-import { isReplayable, prepareRequest, type RequestOptions } from './http/prepare.js'
+import {
+  isReplayable,
+  type Prepared,
+  prepareRequest,
+  type RequestOptions,
+  TargetCache,
+} from './http/prepare.js'
 import type { PreparedRequest } from './http/prepared-request.js'
 import { redirectLocation, redirectOptions, stripCredentialHeaders } from './http/redirect.js'
 import { RequestAbort } from './http/request-abort.js'
@@ -53,6 +59,8 @@ export interface SessionOptions {
 
 export type ResponseData = Dispatcher.ResponseData
 
+/** Shared by every `get(url)` without options: read, never written. */
+const NO_OPTIONS: RequestOptions = Object.freeze({})
 const DEFAULT_TIMEOUT = 30_000
 const DEFAULT_CONNECT_TIMEOUT = 10_000
 const DEFAULT_CONNECTIONS = 64
@@ -99,6 +107,7 @@ function createDispatcher(options: SessionOptions): { base: Dispatcher; owned: D
  */
 export class Session implements AsyncDisposable {
   readonly #baseUrl: URL | undefined
+  readonly #targets: TargetCache
   readonly #headers: HeaderRecord
   readonly #timeout: number
   readonly #maxRedirections: number
@@ -116,14 +125,15 @@ export class Session implements AsyncDisposable {
   #whenPrepared: (() => void) | undefined
   #closed = false
   #closing: Promise<void> | undefined
-  readonly #credentialsStep = (request: PreparedRequest): void | Promise<void> => {
-    if (this.#checkTransport) assertSecureTransport(request.url)
+  readonly #credentialsStep = (request: Prepared): void | Promise<void> => {
+    if (this.#checkTransport && !request.secure) assertSecureTransport(request.url)
     return this.authorize(request)
   }
 
   constructor(options: SessionOptions = {}) {
     if (options === null || typeof options !== 'object') throw optionError('options', 'an object', options)
     this.#baseUrl = checkUrl('baseUrl', options.baseUrl)
+    this.#targets = new TargetCache(this.#baseUrl)
     if (options.headers !== undefined && (options.headers === null || typeof options.headers !== 'object')) {
       throw optionError('headers', 'an object of header names to strings', options.headers)
     }
@@ -187,35 +197,35 @@ export class Session implements AsyncDisposable {
   }
 
   request(url: string | URL, options: RequestOptions = {}): Promise<ResponseData> {
-    return this.#request(url, options, this.#maxRedirections)
+    return this.#request(url, options, undefined, this.#maxRedirections, true)
   }
 
   get(url: string | URL, options?: RequestOptions): Promise<ResponseData> {
-    return this.#request(url, { ...options, method: 'GET' }, this.#maxRedirections)
+    return this.#request(url, options ?? NO_OPTIONS, 'GET', this.#maxRedirections, true)
   }
 
   post(url: string | URL, options?: RequestOptions): Promise<ResponseData> {
-    return this.#request(url, { ...options, method: 'POST' }, this.#maxRedirections)
+    return this.#request(url, options ?? NO_OPTIONS, 'POST', this.#maxRedirections, true)
   }
 
   put(url: string | URL, options?: RequestOptions): Promise<ResponseData> {
-    return this.#request(url, { ...options, method: 'PUT' }, this.#maxRedirections)
+    return this.#request(url, options ?? NO_OPTIONS, 'PUT', this.#maxRedirections, true)
   }
 
   patch(url: string | URL, options?: RequestOptions): Promise<ResponseData> {
-    return this.#request(url, { ...options, method: 'PATCH' }, this.#maxRedirections)
+    return this.#request(url, options ?? NO_OPTIONS, 'PATCH', this.#maxRedirections, true)
   }
 
   delete(url: string | URL, options?: RequestOptions): Promise<ResponseData> {
-    return this.#request(url, { ...options, method: 'DELETE' }, this.#maxRedirections)
+    return this.#request(url, options ?? NO_OPTIONS, 'DELETE', this.#maxRedirections, true)
   }
 
   head(url: string | URL, options?: RequestOptions): Promise<ResponseData> {
-    return this.#request(url, { ...options, method: 'HEAD' }, this.#maxRedirections)
+    return this.#request(url, options ?? NO_OPTIONS, 'HEAD', this.#maxRedirections, true)
   }
 
   options(url: string | URL, options?: RequestOptions): Promise<ResponseData> {
-    return this.#request(url, { ...options, method: 'OPTIONS' }, this.#maxRedirections)
+    return this.#request(url, options ?? NO_OPTIONS, 'OPTIONS', this.#maxRedirections, true)
   }
 
   /**
@@ -224,7 +234,7 @@ export class Session implements AsyncDisposable {
    * the caller puts in `options`.
    */
   protected requestWithoutCredentials(url: string | URL, options: RequestOptions): Promise<ResponseData> {
-    return this.#request(url, { ...options, withholdToken: true }, 0)
+    return this.#request(url, options, undefined, 0, false)
   }
 
   /**
@@ -260,9 +270,7 @@ export class Session implements AsyncDisposable {
     }
     // Credentials stay with the origin first asked for: fetch follows redirects by itself.
     const origin = new URL(typeof target === 'string' ? target : target.url).origin
-    const dispatcher = this.#base.compose(
-      credentialsInterceptor(this.#credentialsStep, url => url.origin === origin),
-    )
+    const dispatcher = this.#base.compose(credentialsInterceptor(this.#credentialsStep, to => to === origin))
     const deadline = AbortSignal.timeout(this.#timeout)
     const signal = init.signal ? AbortSignal.any([init.signal, deadline]) : deadline
     return undiciFetch(target as Parameters<typeof undiciFetch>[0], {
@@ -272,12 +280,29 @@ export class Session implements AsyncDisposable {
     }) as unknown as Promise<Response>
   }
 
-  async #request(url: string | URL, options: RequestOptions, maxRedirections: number): Promise<ResponseData> {
-    if (this.#closed) throw new ClientClosedError()
+  /**
+   * Every request starts here. The fast path — credentials placed synchronously, an answer that
+   * needs no redirect or 401 retry — is one undici call and one `.then`; waiting for credentials,
+   * redirects and retries go to the async #exchange.
+   */
+  #request(
+    url: string | URL,
+    options: RequestOptions,
+    method: string | undefined,
+    maxRedirections: number,
+    credentials: boolean,
+  ): Promise<ResponseData> {
+    if (this.#closed) return Promise.reject(new ClientClosedError())
     const callerSignal = options.signal
-    if (callerSignal?.aborted) throw callerSignal.reason
-    const timeout =
-      options.timeout === undefined ? this.#timeout : checkPositiveNumber('timeout', options.timeout, 0)
+    if (callerSignal?.aborted) return Promise.reject(callerSignal.reason)
+    let timeout = this.#timeout
+    let request: Prepared
+    try {
+      if (options.timeout !== undefined) timeout = checkPositiveNumber('timeout', options.timeout, 0)
+      request = prepareRequest(url, options, method, this.#targets, this.#baseUrl, this.#headers)
+    } catch (err) {
+      return Promise.reject(err)
+    }
 
     const abort = new RequestAbort(Date.now() + timeout, timeout)
     if (callerSignal !== undefined) {
@@ -288,16 +313,71 @@ export class Session implements AsyncDisposable {
     }
     this.#track(abort)
     this.#preparing++
+    const withCredentials = credentials && options.withholdToken !== true
+    let pending: void | Promise<void>
     try {
-      const response = await this.#exchange(url, options, maxRedirections, abort)
-      abort.whenReleased(this.#release)
-      return response
+      pending = withCredentials ? this.#credentialsStep(request) : undefined
     } catch (err) {
-      this.#release(abort)
-      throw abort.aborted ? abort.reason : err
-    } finally {
-      if (--this.#preparing === 0) this.#whenPrepared?.()
+      return Promise.reject(this.#failed(abort, err))
     }
+    if (pending !== undefined) {
+      return this.#settle(
+        abort,
+        this.#exchange(url, options, method, withCredentials, maxRedirections, abort, request, pending),
+      )
+    }
+    return this.#base.request(this.#dispatchOptions(request, abort)).then(
+      response => {
+        const status = response.statusCode
+        if (
+          (status === 401 && withCredentials && isReplayable(request.body)) ||
+          (maxRedirections > 0 && status >= 300 && status < 400)
+        ) {
+          return this.#settle(
+            abort,
+            this.#exchange(url, options, method, withCredentials, maxRedirections, abort, request, response),
+          )
+        }
+        return this.#delivered(abort, response)
+      },
+      (err: unknown) => {
+        throw this.#failed(abort, err)
+      },
+    )
+  }
+
+  #dispatchOptions(request: Prepared, abort: RequestAbort): Dispatcher.RequestOptions {
+    return {
+      origin: request.origin,
+      path: request.path,
+      method: request.method as Dispatcher.HttpMethod,
+      headers: request.headers,
+      body: request.body as Dispatcher.DispatchOptions['body'],
+      signal: abort,
+    }
+  }
+
+  /** The request's last response goes to the caller; the request ends when undici lets go of it. */
+  #delivered(abort: RequestAbort, response: ResponseData): ResponseData {
+    if (--this.#preparing === 0) this.#whenPrepared?.()
+    abort.whenReleased(this.#release)
+    return response
+  }
+
+  /** The request failed: it ends now, with the abort reason when it was aborted. */
+  #failed(abort: RequestAbort, err: unknown): unknown {
+    if (--this.#preparing === 0) this.#whenPrepared?.()
+    this.#release(abort)
+    return abort.aborted ? abort.reason : err
+  }
+
+  #settle(abort: RequestAbort, exchange: Promise<ResponseData>): Promise<ResponseData> {
+    return exchange.then(
+      response => this.#delivered(abort, response),
+      (err: unknown) => {
+        throw this.#failed(abort, err)
+      },
+    )
   }
 
   /** Adds a request to those in flight, and starts the deadline sweep if it is not running. */
@@ -336,52 +416,51 @@ export class Session implements AsyncDisposable {
     this.#sweeper = undefined
   }
 
-  /** Sends one request through the credentials step, following redirects and one 401 retry. */
+  /**
+   * The slow path of a request already prepared: waits for its credentials (`pending`) or takes
+   * its first response as given, then follows redirects and one 401 retry.
+   */
   async #exchange(
     url: string | URL,
     options: RequestOptions,
+    method: string | undefined,
+    credentials: boolean,
     redirectsLeft: number,
     abort: RequestAbort,
+    request: Prepared,
+    first: Promise<void> | ResponseData,
   ): Promise<ResponseData> {
-    let credentialOrigin: string | undefined
+    const credentialOrigin = request.origin
     let retried = false
+    let response: ResponseData | undefined
+    if (first instanceof Promise) await abort.race(first)
+    else response = first
     for (;;) {
-      const request = prepareRequest(url, options, this.#baseUrl, this.#headers)
-      credentialOrigin ??= request.url.origin
-      const sameOrigin = request.url.origin === credentialOrigin
-      const withCredentials = options.withholdToken !== true && sameOrigin
-      if (!sameOrigin) stripCredentialHeaders(request.headers)
-      if (withCredentials) {
-        const pending = this.#credentialsStep(request)
-        if (pending !== undefined) await abort.race(pending)
-      }
-      const response = await this.#base.request({
-        origin: request.url.origin,
-        path: `${request.url.pathname}${request.url.search}`,
-        method: request.method as Dispatcher.HttpMethod,
-        headers: request.headers,
-        body: request.body as Dispatcher.DispatchOptions['body'],
-        signal: abort,
-      })
+      const withCredentials = credentials && request.origin === credentialOrigin
+      response ??= await this.#base.request(this.#dispatchOptions(request, abort))
       const status = response.statusCode
       if (status === 401 && withCredentials && !retried && isReplayable(request.body)) {
-        if (await this.onUnauthorized(request, response, abort.signal)) {
-          retried = true
-          await response.body.dump()
-          continue
-        }
-        return response
-      }
-      if (redirectsLeft > 0 && status >= 300 && status < 400) {
+        if (!(await this.onUnauthorized(request, response, abort.signal))) return response
+        retried = true
+        await response.body.dump()
+      } else if (redirectsLeft > 0 && status >= 300 && status < 400) {
         const location = redirectLocation(status, response.headers, request.url)
         if (location === undefined || !isReplayable(request.body)) return response
         await response.body.dump()
         redirectsLeft--
         url = location
         options = redirectOptions(status, request.method, options)
-        continue
+        method = undefined
+      } else {
+        return response
       }
-      return response
+      response = undefined
+      request = prepareRequest(url, options, method, this.#targets, this.#baseUrl, this.#headers)
+      if (request.origin !== credentialOrigin) stripCredentialHeaders(request.headers)
+      else if (credentials) {
+        const pending = this.#credentialsStep(request)
+        if (pending !== undefined) await abort.race(pending)
+      }
     }
   }
 

@@ -1,9 +1,8 @@
 import type { Dispatcher } from 'undici'
-import { prepareDispatch } from './prepare.js'
-import type { PreparedRequest } from './prepared-request.js'
+import { type Prepared, prepareDispatch } from './prepare.js'
 
 /** A session's credentials step, as the interceptor calls it: synchronous when no I/O is needed. */
-export type CredentialsStep = (request: PreparedRequest) => void | Promise<void>
+export type CredentialsStep = (request: Prepared) => void | Promise<void>
 
 /**
  * An undici interceptor that runs a session's credentials step on every dispatched request, so
@@ -13,18 +12,18 @@ export type CredentialsStep = (request: PreparedRequest) => void | Promise<void>
  */
 export function credentialsInterceptor(
   step: CredentialsStep,
-  shouldAuthorize: (url: URL) => boolean = () => true,
+  shouldAuthorize: (origin: string) => boolean = () => true,
 ): Dispatcher.DispatcherComposeInterceptor {
   return dispatch =>
     function dispatchWithCredentials(opts, handler) {
       const request = prepareDispatch(opts.origin ?? '', opts.path, opts.method, opts.headers, opts.body)
-      if (!shouldAuthorize(request.url)) return dispatch(opts, handler)
+      if (!shouldAuthorize(request.origin)) return dispatch(opts, handler)
       const send = () =>
         dispatch(
           {
             ...opts,
-            origin: request.url.origin,
-            path: `${request.url.pathname}${request.url.search}`,
+            origin: request.origin,
+            path: request.path,
             headers: request.headers,
             body: request.body as Dispatcher.DispatchOptions['body'],
           },

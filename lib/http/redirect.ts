@@ -38,7 +38,8 @@ export function stripCredentialHeaders(headers: Record<string, unknown>): void {
  * without body or content headers; 307/308 repeat the request as it was.
  */
 export function redirectOptions(statusCode: number, method: string, options: RequestOptions): RequestOptions {
-  const next: RequestOptions = { ...options, query: undefined }
+  // The method sent (which `get()` and friends give apart from `options`) carries over.
+  const next: RequestOptions = { ...options, method, query: undefined }
   const dropBody =
     statusCode === 303 ? method !== 'HEAD' : (statusCode === 301 || statusCode === 302) && method === 'POST'
   if (dropBody) {

@@ -9,14 +9,18 @@ export function isLoopbackHost(hostname: string): boolean {
   return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
 }
 
+/** https://, or http:// to a loopback host. */
+export function isSecureTransport(url: URL): boolean {
+  return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname))
+}
+
 /**
  * Credentials travel only over https://, or over http:// to loopback (RFC 6749 §10.3 and §3.1
  * require TLS for tokens and credentials). The message names the URL without its query, which
  * may already hold a token.
  */
 export function assertSecureTransport(url: URL): void {
-  if (url.protocol === 'https:') return
-  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return
+  if (isSecureTransport(url)) return
   throw new InsecureTransportError(
     `refusing to send credentials over ${url.protocol}//${url.host}${url.pathname}: ` +
       'use https://, a loopback host, or allowInsecureTransport: true',
