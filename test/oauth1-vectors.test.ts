@@ -492,3 +492,37 @@ t.test('timestamps are whole seconds', async t => {
   t.equal(generateTimestamp(1_700_000_000_999), '1700000000')
   t.match(generateTimestamp(), /^\d{10}$/)
 })
+
+t.test('inputs that cannot be signed are TypeErrors that name no secret', async t => {
+  const options = { clientId: 'foo', signer: createSigner('HMAC-SHA1', {}), signatureType: 'header' as const }
+  t.throws(() => signRequest(prepared('GE T', 'https://i.b/'), options), {
+    name: 'TypeError',
+    message: /HTTP token/,
+  })
+  t.throws(() => signRequest(prepared('GET', 'https://i.b/'), { ...options, token: 'a\uD800' }), {
+    name: 'TypeError',
+    message: 'oauth_token must be well-formed Unicode (a lone surrogate has no UTF-8 form)',
+  })
+  t.throws(() => signRequest(prepared('GET', 'https://i.b/?oauth_signature=x'), options), {
+    message: /oauth_signature is set by the OAuth 1 signer/,
+  })
+  t.throws(() => signRequest(prepared('GET', 'https://i.b/?%6Fauth_nonce=x'), options), {
+    message: /oauth_nonce is set by the OAuth 1 signer/,
+  })
+})
+
+t.test('base strings of queries that need decoding and of many parameters', async t => {
+  // Not canonicalised first: "+" is a form-encoded space (§3.4.1.3.1), "%41" an "A".
+  t.equal(
+    signatureBaseString('get', new URL('https://i.b/p?b=x+y&a=%41&c'), undefined, [['oauth_nonce', 'n']]),
+    'GET&https%3A%2F%2Fi.b%2Fp&a%3DA%26b%3Dx%2520y%26c%3D%26oauth_nonce%3Dn',
+  )
+  const many = Array.from({ length: 20 }, (_, i) => [`p${String(19 - i).padStart(2, '0')}`, 'v'] as const)
+  const expected = Array.from({ length: 20 }, (_, i) => `p${String(i).padStart(2, '0')}=v`).join('&')
+  t.equal(normalizeParameters([many]), expected, 'more parameters than the insertion sort handles')
+  t.equal(
+    normalizeParameters([[['a', 'b'], ['a', 'a'], ...many]]).slice(0, 7),
+    'a=a&a=b',
+    'ties broken by value',
+  )
+})
