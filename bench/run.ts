@@ -167,9 +167,10 @@ async function main() {
       `token calls per round: ${stampede.tokenCalls.join(', ')}`,
     ),
     check(
-      'stampede: p99 added latency <= 2x one token round trip',
-      stampede.addedP99Ms <= 2 * stampede.tokenRoundTripMs,
-      `p99 ${stampede.addedP99Ms} ms vs 2 x ${stampede.tokenRoundTripMs} ms`,
+      'stampede: p99 added latency <= 2x one token round trip (the one in the stampede run)',
+      stampede.p99PerInSituTrip <= 2,
+      `p99 ${stampede.addedP99Ms} ms = ${stampede.p99PerInSituTrip}x the in-situ round trip ` +
+        `(${stampede.inSituTripMs} ms), ${stampede.p99PerIdleTrip}x the idle one (${stampede.idleTripMs} ms)`,
     ),
     check(
       `soak: RSS growth < 10 MB between request 100,000 and ${SOAK}`,
@@ -213,9 +214,14 @@ async function main() {
       [`refresh stampede (${STAMPEDE} concurrent GETs, expired token)`, 'median of rounds'],
       [
         ['token-endpoint calls (each round)', stampede.tokenCalls.join(', ')],
-        ['one token round trip (idle client)', `${stampede.tokenRoundTripMs} ms`],
+        ['token round trip, idle client (dispatch to response)', `${stampede.idleTripMs} ms`],
+        ['token round trip in the stampede (dispatch to response)', `${stampede.inSituTripMs} ms`],
         ['launching the burst (caller loop)', `${stampede.launchMs} ms`],
         ['added latency p50 / p99', `${stampede.addedP50Ms} / ${stampede.addedP99Ms} ms`],
+        [
+          'p99 added latency / token round trip, in situ (idle)',
+          `${stampede.p99PerInSituTrip}x (${stampede.p99PerIdleTrip}x)`,
+        ],
         ['end-to-end p50 / p99, expired token', `${stampede.expired.p50} / ${stampede.expired.p99} ms`],
         ['end-to-end p50 / p99, fresh token', `${stampede.fresh.p50} / ${stampede.fresh.p99} ms`],
       ],
