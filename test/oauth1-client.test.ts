@@ -376,6 +376,31 @@ t.test('request errors from signing reach the caller', async t => {
   t.equal(seen.length, 0, 'nothing was sent')
 })
 
+t.test(
+  'a form body that reaches the signer as a stream is refused, not signed without its parameters',
+  async t => {
+    const { url, seen } = await endpoint(t, form('ok'))
+    const c = client(t)
+    const error = await c
+      .fetch(`${url}/r`, { method: 'POST', body: new URLSearchParams({ a: '1' }) })
+      .catch((err: unknown) => err as Error)
+    t.match(error, {
+      name: 'TypeError',
+      cause: { name: 'TypeError', message: /form-encoded body that arrives as a stream/ },
+    })
+    t.equal(seen.length, 0, 'nothing was sent')
+    const json = await c.fetch(`${url}/r`, {
+      method: 'POST',
+      body: '{"a":1}',
+      headers: { 'content-type': 'application/json' },
+    })
+    t.equal(json.status, 200, 'other bodies go through fetch signed and intact')
+    await json.text()
+    t.equal(seen[0]?.body, '{"a":1}')
+    t.match(seen[0]?.authorization, /^OAuth /)
+  },
+)
+
 t.test('secrets stay out of inspect and JSON', async t => {
   const c = client(t, {
     token: 'access-token-value',

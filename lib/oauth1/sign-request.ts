@@ -36,7 +36,8 @@ export interface SignRequestOptions {
  * once where `signatureType` says. Synchronous and free of I/O.
  *
  * Throws `TypeError` when the request cannot be signed as asked: a method that is not an HTTP
- * token, a protocol value that is not well-formed Unicode, a protocol parameter already
+ * token, a protocol value that is not well-formed Unicode, a form-encoded body given as a stream
+ * (its parameters must be signed), a protocol parameter already
  * present in the query or form body, body placement with a body that is not form-encoded, or
  * `forceIncludeBody` with a body that cannot be hashed without consuming it (stream, FormData).
  *
@@ -71,6 +72,13 @@ export function signRequest(request: PreparedRequest, options: SignRequestOption
   const body = request.body
   const hasBody = body !== null && body !== '' && !(body instanceof Uint8Array && body.byteLength === 0)
   if (form === undefined) {
+    if (hasBody && typeof body !== 'string' && !(body instanceof Uint8Array) && isFormEncoded(request)) {
+      // fetch and the dispatcher hand over even a string body as a stream, which cannot be read
+      // here without consuming it; signing without its parameters would only earn a 401.
+      throw new TypeError(
+        'a form-encoded body that arrives as a stream cannot be signed (RFC 5849 §3.4.1.3.1 covers its parameters): send it with request()/post() and `form`',
+      )
+    }
     if (hasBody && signatureType === 'body') {
       throw new TypeError(
         'signatureType "body" needs an application/x-www-form-urlencoded body (RFC 5849 §3.5.2); this request has another kind of body',
@@ -122,6 +130,12 @@ export function signRequest(request: PreparedRequest, options: SignRequestOption
     }
   }
   return baseString
+}
+
+function isFormEncoded(request: PreparedRequest): boolean {
+  const type = request.headers['content-type']
+  const first = Array.isArray(type) ? type[0] : type
+  return first?.toLowerCase().startsWith(FORM_CONTENT_TYPE) === true
 }
 
 /** §3.6 encoding of a protocol value, with a TypeError naming the parameter for a lone surrogate. */
