@@ -145,6 +145,17 @@ t.test('OAuth1Client against oauthlib', { skip }, async t => {
         const dispatchedText = await dispatched.body.text()
         t.equal(dispatched.statusCode, 200, 'signed dispatcher request', { response: dispatchedText })
         t.same(withoutOAuth((JSON.parse(dispatchedText) as Echo).query), [['via', 'dispatcher']])
+        const dispatchedForm = await request(`${provider.url}/resource/dispatcher`, {
+          method: 'POST',
+          dispatcher: client.dispatcher,
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams(TRICKY_FORM).toString(),
+        })
+        const dispatchedFormText = await dispatchedForm.body.text()
+        t.equal(dispatchedForm.statusCode, 200, 'signed dispatcher form POST', {
+          response: dispatchedFormText,
+        })
+        t.same(withoutOAuth((JSON.parse(dispatchedFormText) as Echo).form), TRICKY_FORM)
       })
     }
   }
