@@ -116,8 +116,11 @@ export class Session implements AsyncDisposable {
   readonly #base: Dispatcher
   readonly #owned: Dispatcher | undefined
   readonly #dispatcher: Dispatcher
-  /** One abort handle per request from its start until its body is done; destroy() aborts them. */
-  readonly #inFlight = new Set<RequestAbort>()
+  /**
+   * One abort handle per request from its start until its body is done, linked through
+   * RequestAbort.prev/next (this is the head); destroy() aborts them.
+   */
+  #inFlight: RequestAbort | undefined
   /** The deadline sweep, running while #inFlight is not empty (see SWEEP_INTERVAL). */
   #sweeper: NodeJS.Timeout | undefined
   /** Requests not yet handed to undici for the last time; close() waits for them. */
@@ -382,7 +385,11 @@ export class Session implements AsyncDisposable {
 
   /** Adds a request to those in flight, and starts the deadline sweep if it is not running. */
   #track(abort: RequestAbort): void {
-    this.#inFlight.add(abort)
+    const head = this.#inFlight
+    abort.next = head
+    if (head !== undefined) head.prev = abort
+    this.#inFlight = abort
+    abort.listed = true
     if (this.#sweeper === undefined) {
       this.#sweeper = setInterval(this.#sweep, SWEEP_INTERVAL)
       this.#sweeper.unref()
@@ -391,23 +398,33 @@ export class Session implements AsyncDisposable {
 
   /** A request is over (its body closed, it failed, or it was aborted): it leaves the in-flight set. */
   readonly #release = (abort: RequestAbort): void => {
-    if (!this.#inFlight.delete(abort)) return
+    if (!abort.listed) return
+    abort.listed = false
+    const { prev, next } = abort
+    if (prev === undefined) this.#inFlight = next
+    else prev.next = next
+    if (next !== undefined) next.prev = prev
+    abort.prev = abort.next = undefined
     if (abort.onCallerAbort !== undefined)
       abort.callerSignal!.removeEventListener('abort', abort.onCallerAbort)
-    if (this.#closed && this.#inFlight.size === 0) this.#stopSweeping()
+    if (this.#closed && this.#inFlight === undefined) this.#stopSweeping()
   }
 
   /** Aborts every request whose deadline has passed; stops itself when nothing is in flight. */
   readonly #sweep = (): void => {
-    if (this.#inFlight.size === 0) {
+    if (this.#inFlight === undefined) {
       this.#stopSweeping()
       return
     }
     const now = Date.now()
-    for (const abort of this.#inFlight) {
-      if (now < abort.deadline) continue
-      this.#release(abort)
-      abort.abort(new RequestTimeoutError(abort.timeout))
+    let abort: RequestAbort | undefined = this.#inFlight
+    while (abort !== undefined) {
+      const next: RequestAbort | undefined = abort.next
+      if (now >= abort.deadline) {
+        this.#release(abort)
+        abort.abort(new RequestTimeoutError(abort.timeout))
+      }
+      abort = next
     }
   }
 
@@ -471,7 +488,7 @@ export class Session implements AsyncDisposable {
       .then(() => this.#owned?.close())
       .then(() => {
         // Bodies still unread keep the sweep, which then ends with the last of them.
-        if (this.#inFlight.size === 0) this.#stopSweeping()
+        if (this.#inFlight === undefined) this.#stopSweeping()
       })
     return this.#closing
   }
@@ -479,7 +496,7 @@ export class Session implements AsyncDisposable {
   /** Aborts in-flight requests with `reason` and closes every socket the session owns. */
   async destroy(reason: Error = new ClientClosedError('the client was destroyed')): Promise<void> {
     this.#closed = true
-    for (const abort of this.#inFlight) {
+    for (let abort = this.#inFlight; abort !== undefined; abort = this.#inFlight) {
       this.#release(abort)
       abort.abort(reason)
     }

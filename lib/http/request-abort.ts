@@ -22,6 +22,13 @@ export class RequestAbort {
   /** The caller's signal and this handle's listener on it, removed when the request ends. */
   callerSignal: AbortSignal | undefined
   onCallerAbort: Listener | undefined
+  /**
+   * Links of the session's list of requests in flight: intrusive, because a Set costs an entry
+   * to add and a rehash to delete on every request (~0.7 µs in the profile).
+   */
+  prev: RequestAbort | undefined
+  next: RequestAbort | undefined
+  listed = false
   #listeners: Listener[] | undefined
   #controller: AbortController | undefined
   #onRelease: ((abort: RequestAbort) => void) | undefined
