@@ -285,8 +285,8 @@ export class Session implements AsyncDisposable {
 
   /**
    * Every request starts here. The fast path — credentials placed synchronously, an answer that
-   * needs no redirect or 401 retry — is one undici call and one `.then`; waiting for credentials,
-   * redirects and retries go to the async #exchange.
+   * needs no redirect or 401 retry — is one undici call and one `.then`, with no async frame;
+   * only redirects and 401 retries go to the async #exchange.
    */
   #request(
     url: string | URL,
@@ -323,12 +323,32 @@ export class Session implements AsyncDisposable {
     } catch (err) {
       return Promise.reject(this.#failed(abort, err))
     }
+    // A credentials step that must wait (a token renewal) costs each waiter one race and one
+    // .then before the same dispatch as the fast path.
     if (pending !== undefined) {
-      return this.#settle(
-        abort,
-        this.#exchange(url, options, method, withCredentials, maxRedirections, abort, request, pending),
+      return abort.race(pending).then(
+        () => this.#dispatch(url, options, method, withCredentials, maxRedirections, abort, request),
+        (err: unknown) => {
+          throw this.#failed(abort, err)
+        },
       )
     }
+    return this.#dispatch(url, options, method, withCredentials, maxRedirections, abort, request)
+  }
+
+  /**
+   * Sends a request whose credentials are in place: one undici call and one `.then`; only an
+   * answer that needs a redirect or a 401 retry goes on to the async #exchange.
+   */
+  #dispatch(
+    url: string | URL,
+    options: RequestOptions,
+    method: string | undefined,
+    withCredentials: boolean,
+    maxRedirections: number,
+    abort: RequestAbort,
+    request: Prepared,
+  ): Promise<ResponseData> {
     return this.#base.request(this.#dispatchOptions(request, abort)).then(
       response => {
         const status = response.statusCode
@@ -433,10 +453,7 @@ export class Session implements AsyncDisposable {
     this.#sweeper = undefined
   }
 
-  /**
-   * The slow path of a request already prepared: waits for its credentials (`pending`) or takes
-   * its first response as given, then follows redirects and one 401 retry.
-   */
+  /** The slow path: from a first response that asks for it, follows redirects and one 401 retry. */
   async #exchange(
     url: string | URL,
     options: RequestOptions,
@@ -445,13 +462,11 @@ export class Session implements AsyncDisposable {
     redirectsLeft: number,
     abort: RequestAbort,
     request: Prepared,
-    first: Promise<void> | ResponseData,
+    first: ResponseData,
   ): Promise<ResponseData> {
     const credentialOrigin = request.origin
     let retried = false
-    let response: ResponseData | undefined
-    if (first instanceof Promise) await abort.race(first)
-    else response = first
+    let response: ResponseData | undefined = first
     for (;;) {
       const withCredentials = credentials && request.origin === credentialOrigin
       response ??= await this.#base.request(this.#dispatchOptions(request, abort))
