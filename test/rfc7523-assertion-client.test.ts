@@ -4,7 +4,6 @@
  * public key through jose, checks iss, aud, exp and that no jti comes twice, and issues 2-second
  * tokens; its resource path accepts only its own unexpired tokens.
  */
-import { execFile } from 'node:child_process'
 import {
   createPublicKey,
   createSecretKey,
@@ -542,28 +541,6 @@ t.test('acceptance 4: the README service-account example, run against the loopba
   t.match(received!.header, { alg: 'RS256', kid: conf.private_key_id, typ: 'JWT' })
   t.match(received!.payload, { iss: conf.client_email, aud: google.tokenUrl, scope })
   t.equal(received!.payload!.sub, undefined, 'subject: null sends no sub')
-
-  // The same file as a command, the way the README shows it.
-  const tsx = new URL('../node_modules/tsx/dist/cli.mjs', import.meta.url).pathname
-  const script = new URL('../scripts/examples/service-account.ts', import.meta.url).pathname
-  // A plain child: without tap's loaders and coverage collection (tsx compiles the file its own way).
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => name !== 'NODE_OPTIONS' && name !== 'NODE_V8_COVERAGE'),
-  )
-  const stdout = await new Promise<string>((resolve, reject) =>
-    execFile(
-      process.execPath,
-      [tsx, script, path, google.apiUrl],
-      { env, timeout: 60_000 },
-      (err, out, errOut) => (err ? reject(new Error(`${err.message}\n${errOut}`)) : resolve(out)),
-    ),
-  )
-  t.same(
-    JSON.parse(stdout),
-    { status: 200, body: { ok: true, path: '/api' } },
-    'the script prints the answer',
-  )
-  t.equal(google.exchanges, 2)
 })
 
 t.test('acceptance 5: no key material or assertion in messages, inspect or JSON', async t => {
