@@ -59,6 +59,9 @@ export interface SessionOptions {
 
 export type ResponseData = Dispatcher.ResponseData
 
+/** One attempt of a token-endpoint call; `url` when the attempt has its own (a signature in the query). */
+export type EndpointAttempt = RequestOptions & { url?: URL }
+
 /** Shared by every `get(url)` without options: read, never written. */
 const NO_OPTIONS: RequestOptions = Object.freeze({})
 const DEFAULT_TIMEOUT = 30_000
@@ -248,11 +251,14 @@ export class Session implements AsyncDisposable {
    */
   protected requestToEndpoint(
     url: URL,
-    build: () => RequestOptions | Promise<RequestOptions>,
+    build: () => EndpointAttempt | Promise<EndpointAttempt>,
     options: { signal?: AbortSignal | undefined; onlyIfUnsent?: boolean; notAfter?: number } = {},
   ): Promise<ResponseData> {
     return sendWithRetries(
-      async () => this.requestWithoutCredentials(url, { ...(await build()), signal: options.signal }),
+      async () => {
+        const { url: attemptUrl, ...attempt } = await build()
+        return this.requestWithoutCredentials(attemptUrl ?? url, { ...attempt, signal: options.signal })
+      },
       {
         retries: this.#tokenRetries,
         onlyIfUnsent: options.onlyIfUnsent === true,

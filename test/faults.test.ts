@@ -7,6 +7,7 @@
 import { generateKeyPairSync } from 'node:crypto'
 import t from 'tap'
 import { InvalidResponseError, RequestTimeoutError } from '../lib/errors.js'
+import { OAuth1Client } from '../lib/oauth1/client.js'
 import { OAuth2Client } from '../lib/oauth2/client.js'
 import { AssertionClient } from '../lib/rfc7523/assertion-client.js'
 import { type Fault, startFaultServer } from './fixtures/fault-server.js'
@@ -20,7 +21,7 @@ const tokenBody = (extra: Record<string, unknown> = {}) => ({
   ...extra,
 })
 
-type Kind = 'grant' | 'refresh' | 'revoke' | 'introspect'
+type Kind = 'grant' | 'refresh' | 'revoke' | 'introspect' | 'oauth1'
 /** 'ok', an error class, undici's own socket error, or an OAuthError with that `error`. */
 type Outcome = 'ok' | typeof InvalidResponseError | typeof RequestTimeoutError | 'socket' | `oauth:${string}`
 
@@ -28,7 +29,7 @@ interface Operation {
   name: string
   kind: Kind
   /** A client whose `call` makes one request to the endpoint under test. */
-  setup(base: string): { client: OAuth2Client | AssertionClient; call(): Promise<unknown> }
+  setup(base: string): { client: OAuth1Client | OAuth2Client | AssertionClient; call(): Promise<unknown> }
 }
 
 const fresh = (base: string, extra: object = {}) =>
@@ -93,6 +94,41 @@ const operations: Operation[] = [
     },
   },
   {
+    name: 'OAuth1Client fetchRequestToken',
+    kind: 'oauth1',
+    setup: base => {
+      const client = new OAuth1Client({
+        clientId: 'oauth1-client',
+        clientSecret: 'oauth1-secret',
+        timeout: TIMEOUT,
+      })
+      return { client, call: () => client.fetchRequestToken(`${base}/request_token`) }
+    },
+  },
+  {
+    name: 'OAuth1Client fetchAccessToken',
+    kind: 'oauth1',
+    setup: base => {
+      const client = new OAuth1Client({
+        clientId: 'oauth1-client',
+        clientSecret: 'oauth1-secret',
+        timeout: TIMEOUT,
+      })
+      return {
+        client,
+        call: () => {
+          // The temporary credentials and verifier of step 2, each time: step 3 replaces them.
+          client.token = {
+            oauth_token: 'temporary',
+            oauth_token_secret: 'temporary-secret',
+            oauth_verifier: 'v',
+          }
+          return client.fetchAccessToken(`${base}/access_token`)
+        },
+      }
+    },
+  },
+  {
     name: 'refreshToken (explicit)',
     kind: 'refresh',
     setup: base => {
@@ -142,6 +178,14 @@ const good = (path: string): Fault => {
   if (path === '/token') return { kind: 'json', body: tokenBody({ refresh_token: 'rt' }) }
   if (path === '/introspect') return { kind: 'json', body: { active: true } }
   if (path === '/resource') return { kind: 'json', body: { ok: true } }
+  if (path === '/request_token' || path === '/access_token') {
+    return {
+      kind: 'text',
+      status: 200,
+      contentType: 'application/x-www-form-urlencoded',
+      body: 'oauth_token=t0k3n-value&oauth_token_secret=t0k3n-secret&oauth_callback_confirmed=true',
+    }
+  }
   return { kind: 'text', status: 200, body: '' }
 }
 
@@ -156,37 +200,45 @@ const T = RequestTimeoutError
 const table: [string, Fault[], Record<Kind, Outcome>][] = [
   [
     'a slow answer',
-    [{ kind: 'delay', ms: 150, answer: { kind: 'json', body: tokenBody({ active: true }) } }],
-    { grant: 'ok', refresh: 'ok', revoke: 'ok', introspect: 'ok' },
+    [{ kind: 'slow', ms: 150 }],
+    { grant: 'ok', refresh: 'ok', revoke: 'ok', introspect: 'ok', oauth1: 'ok' },
   ],
-  ['no answer at all', [{ kind: 'hang' }], { grant: T, refresh: T, revoke: T, introspect: T }],
+  ['no answer at all', [{ kind: 'hang' }], { grant: T, refresh: T, revoke: T, introspect: T, oauth1: T }],
   [
     '503 once (retried, except a refresh)',
     [{ kind: 'text', status: 503, body: 'unavailable' }],
-    { grant: 'ok', refresh: I, revoke: 'ok', introspect: 'ok' },
+    { grant: 'ok', refresh: I, revoke: 'ok', introspect: 'ok', oauth1: 'ok' },
   ],
   [
     '429 with Retry-After: 1',
     [{ kind: 'json', status: 429, body: { error: 'slow_down' }, headers: { 'retry-after': '1' } }],
-    { grant: 'ok', refresh: 'oauth:slow_down', revoke: 'ok', introspect: 'ok' },
+    { grant: 'ok', refresh: 'oauth:slow_down', revoke: 'ok', introspect: 'ok', oauth1: 'ok' },
   ],
   [
     'an HTML 502 page once',
     [{ kind: 'html', status: 502 }],
-    { grant: 'ok', refresh: I, revoke: 'ok', introspect: 'ok' },
+    { grant: 'ok', refresh: I, revoke: 'ok', introspect: 'ok', oauth1: 'ok' },
   ],
-  ['an HTML 500 page', [{ kind: 'html', status: 500 }], { grant: I, refresh: I, revoke: I, introspect: I }],
+  [
+    'an HTML 500 page',
+    [{ kind: 'html', status: 500 }],
+    { grant: I, refresh: I, revoke: I, introspect: I, oauth1: I },
+  ],
   [
     'a reset before any byte (the keep-alive race)',
     [{ kind: 'reset-before' }],
-    { grant: 'ok', refresh: 'socket', revoke: 'ok', introspect: 'ok' },
+    { grant: 'ok', refresh: 'socket', revoke: 'ok', introspect: 'ok', oauth1: 'ok' },
   ],
   [
     'a reset in the middle of the body',
     [{ kind: 'reset-mid' }],
-    { grant: 'socket', refresh: 'socket', revoke: 'socket', introspect: 'socket' },
+    { grant: 'socket', refresh: 'socket', revoke: 'socket', introspect: 'socket', oauth1: 'socket' },
   ],
-  ['truncated JSON', [{ kind: 'truncated-json' }], { grant: I, refresh: I, revoke: 'ok', introspect: I }],
+  [
+    'truncated JSON',
+    [{ kind: 'truncated-json' }],
+    { grant: I, refresh: I, revoke: 'ok', introspect: I, oauth1: I },
+  ],
   [
     'JSON labelled text/html',
     [
@@ -197,38 +249,38 @@ const table: [string, Fault[], Record<Kind, Outcome>][] = [
         body: JSON.stringify(tokenBody({ active: true })),
       },
     ],
-    { grant: 'ok', refresh: 'ok', revoke: 'ok', introspect: 'ok' },
+    { grant: 'ok', refresh: 'ok', revoke: 'ok', introspect: 'ok', oauth1: I },
   ],
-  ['a 10 MB body', [huge], { grant: I, refresh: I, revoke: I, introspect: I }],
+  ['a 10 MB body', [huge], { grant: I, refresh: I, revoke: I, introspect: I, oauth1: I }],
   [
     'a 10 MB body with content-length',
     [{ ...huge, declareLength: true }],
-    { grant: I, refresh: I, revoke: I, introspect: I },
+    { grant: I, refresh: I, revoke: I, introspect: I, oauth1: I },
   ],
   [
     'a body dripping slower than the deadline',
     [{ kind: 'drip', body: tokenBody({ active: true }), interval: 100 }],
-    { grant: T, refresh: T, revoke: T, introspect: T },
+    { grant: T, refresh: T, revoke: T, introspect: T, oauth1: T },
   ],
   [
     'expires_in as an object',
     [{ kind: 'json', body: tokenBody({ expires_in: { s: 1 } }) }],
-    { grant: I, refresh: I, revoke: 'ok', introspect: I },
+    { grant: I, refresh: I, revoke: 'ok', introspect: I, oauth1: I },
   ],
   [
     'access_token as a number',
     [{ kind: 'json', body: tokenBody({ access_token: 12345 }) }],
-    { grant: I, refresh: I, revoke: 'ok', introspect: I },
+    { grant: I, refresh: I, revoke: 'ok', introspect: I, oauth1: I },
   ],
   [
     'token_type missing',
     [{ kind: 'json', body: tokenBody({ token_type: undefined }) }],
-    { grant: I, refresh: I, revoke: 'ok', introspect: I },
+    { grant: I, refresh: I, revoke: 'ok', introspect: I, oauth1: I },
   ],
   [
     'token_type in lower case',
     [{ kind: 'json', body: tokenBody({ token_type: 'bearer', active: false }) }],
-    { grant: 'ok', refresh: 'ok', revoke: 'ok', introspect: 'ok' },
+    { grant: 'ok', refresh: 'ok', revoke: 'ok', introspect: 'ok', oauth1: I },
   ],
   [
     'invalid_grant (never retried)',
@@ -238,6 +290,7 @@ const table: [string, Fault[], Record<Kind, Outcome>][] = [
       refresh: 'oauth:invalid_grant',
       revoke: 'oauth:invalid_grant',
       introspect: 'oauth:invalid_grant',
+      oauth1: 'oauth:invalid_grant',
     },
   ],
 ]

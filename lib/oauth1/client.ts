@@ -315,32 +315,41 @@ export class OAuth1Client extends Session {
   /**
    * A credentials request: a POST signed here with exactly the parameters its step needs
    * (`oauth_callback` or `oauth_verifier`), sent on the session's pool without the client's own
-   * credentials step, and its answer read within the 1 MiB cap.
+   * credentials step under the transient-failure policy (each attempt signed afresh, so a retry
+   * carries a new nonce), and its answer read within the 1 MiB cap.
    */
   async #fetchToken(call: TokenCall): Promise<OAuth1Token> {
     const url = new URL(call.url, this.#baseUrl)
     if (this.checksTransport) assertSecureTransport(url)
-    const request: PreparedRequest = { method: 'POST', url, headers: {}, body: null, form: call.form }
-    if (call.form !== undefined) {
-      request.body = call.form.toString()
-      request.headers['content-type'] = 'application/x-www-form-urlencoded'
-    }
-    signRequest(request, {
-      clientId: this.#clientId,
-      signer: this.#createSigner(call.tokenSecret),
-      signatureType: this.#signatureType,
-      token: call.token,
-      callback: call.callback,
-      verifier: call.verifier,
-      realm: call.realm ?? this.#realm,
-      version: '1.0',
-    })
-    const response = await this.requestWithoutCredentials(request.url, {
-      method: 'POST',
-      headers: request.headers,
-      body: request.body,
-      signal: call.signal,
-    })
+    const signer = this.#createSigner(call.tokenSecret)
+    const response = await this.requestToEndpoint(
+      url,
+      () => {
+        const request: PreparedRequest = {
+          method: 'POST',
+          url: new URL(url),
+          headers: {},
+          body: null,
+          form: call.form,
+        }
+        if (call.form !== undefined) {
+          request.body = call.form.toString()
+          request.headers['content-type'] = 'application/x-www-form-urlencoded'
+        }
+        signRequest(request, {
+          clientId: this.#clientId,
+          signer,
+          signatureType: this.#signatureType,
+          token: call.token,
+          callback: call.callback,
+          verifier: call.verifier,
+          realm: call.realm ?? this.#realm,
+          version: '1.0',
+        })
+        return { url: request.url, method: 'POST', headers: request.headers, body: request.body }
+      },
+      { signal: call.signal },
+    )
     const body = await readCappedText(response, undefined, call.what)
     return parseTokenAnswer(
       { statusCode: response.statusCode, contentType: firstHeader(response.headers, 'content-type'), body },
