@@ -18,6 +18,8 @@ export {
   type OAuth1ClientOptions,
   type OAuth1Token,
 } from './oauth1/client.js'
+export type { SignatureType } from './oauth1/placement.js'
+export type { SignatureMethod } from './oauth1/signature.js'
 export {
   type AuthorizationUrl,
   type AuthorizationUrlParams,
