@@ -20,12 +20,6 @@ import type { OAuth2Token } from '../lib/oauth2/token.js'
 import { startServer } from './fixtures/http-server.js'
 import { oauthError } from './fixtures/match.js'
 
-const unhandled: unknown[] = []
-process.on('unhandledRejection', reason => unhandled.push(reason))
-t.teardown(() => {
-  if (unhandled.length > 0) throw new Error(`unhandled rejections: ${unhandled.length}`)
-})
-
 const SECRET = 'sup3r-s3cret-value'
 const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
   res.writeHead(status, { 'content-type': 'application/json', ...headers })
