@@ -1,6 +1,6 @@
 // npm run bench [-- --requests N --rounds N --soak N ...]: see bench/README.md.
 import { writeFileSync } from 'node:fs'
-import { availableParallelism } from 'node:os'
+import { availableParallelism, loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
 import { request } from 'undici'
 import { CLIENTS, type ClientSpec, type LiveClient, type Target } from './clients.js'
@@ -104,8 +104,10 @@ function check(name: string, holds: boolean, detail: string) {
 
 async function main() {
   const started = Date.now()
+  const loadAtStart = loadavg().map(round)
   console.log(
-    `undici-oauth bench: ${REQUESTS} requests per run, ${ROUNDS} rounds, Node ${process.version}, ${availableParallelism()} CPUs`,
+    `undici-oauth bench: ${REQUESTS} requests per run, ${ROUNDS} rounds, Node ${process.version}, ` +
+      `${availableParallelism()} CPUs, load average ${loadAtStart.join(' / ')}`,
   )
   const server = await startServerProcess()
   const tokenEndpoint = `${server.origin}/token?ttl=3600`
@@ -251,6 +253,8 @@ async function main() {
     command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
     node: process.version,
     cpus: availableParallelism(),
+    // 1-, 5- and 15-minute load averages: other work on this machine shifts every figure.
+    loadAverage: { start: loadAtStart, end: loadavg().map(round) },
     options: {
       requests: REQUESTS,
       rounds: ROUNDS,
