@@ -7,8 +7,8 @@ import { median, percentile, round } from './stats.js'
 /** Records when each request that had to wait for a token got it. */
 class TimedClient extends OAuth2Client {
   releases: number[] = []
-  protected override authorize(request: PreparedRequest, signal?: AbortSignal): void | Promise<void> {
-    const pending = super.authorize(request, signal)
+  protected override authorize(request: PreparedRequest): void | Promise<void> {
+    const pending = super.authorize(request)
     if (pending === undefined) return
     return pending.then(() => {
       this.releases.push(performance.now())

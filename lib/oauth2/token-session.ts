@@ -131,11 +131,12 @@ export abstract class TokenSession extends Session {
   }
 
   /** Puts the access token where `tokenPlacement` says (RFC 6750 §2.1-2.3). */
-  protected override authorize(request: PreparedRequest, signal?: AbortSignal): void | Promise<void> {
+  protected override authorize(request: PreparedRequest): void | Promise<void> {
     const token = this.#token
-    // The fast path: a fresh token is placed synchronously, with no promise at all.
+    // The fast path: a fresh token is placed synchronously, with no promise at all. A waiting
+    // request is abandoned by the session itself at its deadline; the shared renewal goes on.
     if (token !== undefined && Date.now() < this.#renewAt) return this.#place(request, token)
-    return this.ensureActiveToken(signal).then(fresh => this.#place(request, fresh))
+    return this.ensureActiveToken().then(fresh => this.#place(request, fresh))
   }
 
   #place(request: PreparedRequest, token: OAuth2Token): void | Promise<void> {
