@@ -1,6 +1,7 @@
 import { inspect } from 'node:util'
 import { Agent, type Dispatcher, EnvHttpProxyAgent, ProxyAgent, fetch as undiciFetch } from 'undici'
 import { ClientClosedError, RequestTimeoutError } from './errors.js'
+import { abandonable } from './http/abandonable.js'
 import { credentialsInterceptor } from './http/credentials-interceptor.js'
 import { type HeaderRecord, mergeHeaders } from './http/headers.js'
 import {
@@ -329,10 +330,10 @@ export class Session implements AsyncDisposable {
     } catch (err) {
       return Promise.reject(this.#failed(abort, err))
     }
-    // A credentials step that must wait (a token renewal) costs each waiter one race and one
+    // A credentials step that must wait (a token renewal) costs each waiter one abandonable wait and one
     // .then before the same dispatch as the fast path.
     if (pending !== undefined) {
-      return abort.race(pending).then(
+      return abandonable(pending, abort).then(
         () => this.#dispatch(url, options, method, withCredentials, maxRedirections, abort, request),
         (err: unknown) => {
           throw this.#failed(abort, err)
@@ -497,7 +498,7 @@ export class Session implements AsyncDisposable {
       if (request.origin !== credentialOrigin) stripCredentialHeaders(request.headers)
       else if (credentials) {
         const pending = this.#credentialsStep(request)
-        if (pending !== undefined) await abort.race(pending)
+        if (pending !== undefined) await abandonable(pending, abort)
       }
     }
   }

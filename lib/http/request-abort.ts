@@ -87,23 +87,4 @@ export class RequestAbort {
     }
     return this.#controller.signal
   }
-
-  /** Waits for `promise`, or rejects with the abort reason as soon as this handle aborts. */
-  race<T>(promise: Promise<T>): Promise<T> {
-    if (this.aborted) return Promise.reject(this.reason)
-    return new Promise<T>((resolve, reject) => {
-      const onAbort = () => reject(this.reason)
-      this.addEventListener('abort', onAbort)
-      promise.then(
-        value => {
-          this.removeEventListener('abort', onAbort)
-          resolve(value)
-        },
-        (err: unknown) => {
-          this.removeEventListener('abort', onAbort)
-          reject(err)
-        },
-      )
-    })
-  }
 }

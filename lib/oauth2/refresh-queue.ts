@@ -1,33 +1,11 @@
 import PQueue from 'p-queue'
 import { RequestTimeoutError } from '../errors.js'
+import { abandonable } from '../http/abandonable.js'
 
 /** A token renewal; `signal` aborts when the renewal's own deadline (`notAfter`, epoch ms) passes. */
 export type Renewal<T> = (signal: AbortSignal, notAfter: number) => Promise<T>
 
 const ignore = () => {}
-
-/**
- * Waits for `promise`, or rejects when `signal` aborts: the caller stops waiting, while the
- * shared work it was waiting for goes on for everyone else.
- */
-function abandonable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise
-  if (signal.aborted) return Promise.reject(signal.reason)
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason)
-    signal.addEventListener('abort', onAbort, { once: true })
-    promise.then(
-      value => {
-        signal.removeEventListener('abort', onAbort)
-        resolve(value)
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort)
-        reject(err)
-      },
-    )
-  })
-}
 
 /**
  * One serialized renewal queue per client (DESIGN.md "Refresh"). Every token-endpoint call that
