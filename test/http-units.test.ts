@@ -127,6 +127,9 @@ t.test('WWW-Authenticate parsing (RFC 9110 §11.6.1)', async t => {
   t.same(parseWwwAuthenticate('Bearer error="x", realm='), [
     { scheme: 'bearer', params: { error: 'x', realm: '' } },
   ])
+  const [proto] = parseWwwAuthenticate('Bearer __proto__="x", error="invalid_token"')
+  t.ok(Object.hasOwn(proto!.params, '__proto__'), '__proto__ is an ordinary parameter name')
+  t.equal(Object.getPrototypeOf(proto!.params), Object.prototype)
   t.ok(isInvalidTokenChallenge('Basic realm="x", Bearer error="invalid_token"'))
   t.notOk(isInvalidTokenChallenge('Bearer error="insufficient_scope"'))
   t.notOk(isInvalidTokenChallenge('Basic error="invalid_token"'))

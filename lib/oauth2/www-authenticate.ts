@@ -21,6 +21,11 @@ function readQuoted(input: string): { value: string; rest: string } | undefined 
   return undefined
 }
 
+/** An own property even for names like `__proto__`, which plain assignment would not create. */
+function setParam(params: Record<string, string>, name: string, value: string): void {
+  Object.defineProperty(params, name, { value, enumerable: true, writable: true, configurable: true })
+}
+
 function readToken(input: string): { value: string; rest: string } {
   const value = TOKEN.exec(input)?.[0] ?? ''
   return { value, rest: input.slice(value.length) }
@@ -44,7 +49,7 @@ export function parseWwwAuthenticate(values: string | string[] | undefined): Cha
         rest = rest.slice(1).replace(/^[ \t]+/, '')
         const read = rest.startsWith('"') ? readQuoted(rest) : readToken(rest)
         if (read === undefined) break
-        current.params[name.toLowerCase()] = read.value
+        setParam(current.params, name.toLowerCase(), read.value)
         rest = read.rest
         continue
       }
@@ -52,7 +57,7 @@ export function parseWwwAuthenticate(values: string | string[] | undefined): Cha
       challenges.push(current)
       const token68 = TOKEN68.exec(rest)
       if (token68?.[1] !== undefined) {
-        current.params[''] = token68[1]
+        setParam(current.params, '', token68[1])
         rest = rest.slice(token68[0].length)
       }
     }
