@@ -280,7 +280,13 @@ export class Session implements AsyncDisposable {
     }
     // Credentials stay with the origin first asked for: fetch follows redirects by itself.
     const origin = new URL(typeof target === 'string' ? target : target.url).origin
-    const dispatcher = this.#base.compose(credentialsInterceptor(this.#credentialsStep, to => to === origin))
+    // fetch hands even a string body to the dispatcher as a stream; its text lets OAuth 1 sign it.
+    const body = init.body
+    const bodyText =
+      typeof body === 'string' ? body : body instanceof URLSearchParams ? body.toString() : undefined
+    const dispatcher = this.#base.compose(
+      credentialsInterceptor(this.#credentialsStep, to => to === origin, bodyText),
+    )
     const deadline = AbortSignal.timeout(this.#timeout)
     const signal = init.signal ? AbortSignal.any([init.signal, deadline]) : deadline
     return undiciFetch(target as Parameters<typeof undiciFetch>[0], {

@@ -376,30 +376,43 @@ t.test('request errors from signing reach the caller', async t => {
   t.equal(seen.length, 0, 'nothing was sent')
 })
 
-t.test(
-  'a form body that reaches the signer as a stream is refused, not signed without its parameters',
-  async t => {
-    const { url, seen } = await endpoint(t, form('ok'))
-    const c = client(t)
-    const error = await c
-      .fetch(`${url}/r`, { method: 'POST', body: new URLSearchParams({ a: '1' }) })
-      .catch((err: unknown) => err as Error)
-    t.match(error, {
-      name: 'TypeError',
-      cause: { name: 'TypeError', message: /form-encoded body that arrives as a stream/ },
-    })
-    t.equal(seen.length, 0, 'nothing was sent')
-    const json = await c.fetch(`${url}/r`, {
+t.test('fetch: a string or URLSearchParams form body is signed; a real stream is refused', async t => {
+  const { url, seen } = await endpoint(t, form('ok'))
+  const c = client(t)
+  const signed = await c.fetch(`${url}/r`, { method: 'POST', body: new URLSearchParams({ a: '1 2' }) })
+  t.equal(signed.status, 200)
+  await signed.text()
+  t.equal(seen[0]?.body, 'a=1+2', 'the form arrives as written')
+  t.match(seen[0]?.authorization, /^OAuth /)
+  const stream = new ReadableStream({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode('a=1'))
+      controller.close()
+    },
+  })
+  const error = await c
+    .fetch(`${url}/r`, {
       method: 'POST',
-      body: '{"a":1}',
-      headers: { 'content-type': 'application/json' },
-    })
-    t.equal(json.status, 200, 'other bodies go through fetch signed and intact')
-    await json.text()
-    t.equal(seen[0]?.body, '{"a":1}')
-    t.match(seen[0]?.authorization, /^OAuth /)
-  },
-)
+      body: stream,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      duplex: 'half',
+    } as RequestInit)
+    .catch((err: unknown) => err as Error)
+  t.match(error, {
+    name: 'TypeError',
+    cause: { name: 'TypeError', message: /form-encoded body that arrives as a stream/ },
+  })
+  t.equal(seen.length, 1, 'nothing more was sent')
+  const json = await c.fetch(`${url}/r`, {
+    method: 'POST',
+    body: '{"a":1}',
+    headers: { 'content-type': 'application/json' },
+  })
+  t.equal(json.status, 200, 'other bodies go through fetch signed and intact')
+  await json.text()
+  t.equal(seen[1]?.body, '{"a":1}')
+  t.match(seen[1]?.authorization, /^OAuth /)
+})
 
 t.test('secrets stay out of inspect and JSON', async t => {
   const c = client(t, {

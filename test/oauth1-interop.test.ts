@@ -139,6 +139,13 @@ t.test('OAuth1Client against oauthlib', { skip }, async t => {
         const fetched = await client.fetch(`${provider.url}/resource/fetch?via=fetch`)
         t.equal(fetched.status, 200, 'signed fetch', { response: await fetched.clone().text() })
         t.equal(((await fetched.json()) as Echo).signature_type, signatureType)
+        const fetchedForm = await client.fetch(`${provider.url}/resource/fetch-form`, {
+          method: 'POST',
+          body: new URLSearchParams(TRICKY_FORM),
+        })
+        const fetchedFormText = await fetchedForm.text()
+        t.equal(fetchedForm.status, 200, 'signed fetch form POST', { response: fetchedFormText })
+        t.same(withoutOAuth((JSON.parse(fetchedFormText) as Echo).form), TRICKY_FORM)
         const dispatched = await request(`${provider.url}/resource/dispatcher?via=dispatcher`, {
           dispatcher: client.dispatcher,
         })

@@ -9,26 +9,46 @@ export type CredentialsStep = (request: Prepared) => void | Promise<void>
  * `undici.request`, `fetch` and any third-party undici user get the same credentials as
  * `Session.request`. `shouldAuthorize` lets a caller pin credentials to one origin (fetch's own
  * redirects must not carry them elsewhere). The caller's options and headers are never mutated.
+ *
+ * `bodyText` is the text of a body that undici hands over as a stream (fetch streams even a
+ * string body): the credentials step reads it instead (OAuth 1 signs form parameters), and when
+ * the step changes it, the new text is sent in place of the stream.
  */
 export function credentialsInterceptor(
   step: CredentialsStep,
   shouldAuthorize: (origin: string) => boolean = () => true,
+  bodyText?: string,
 ): Dispatcher.DispatcherComposeInterceptor {
   return dispatch =>
     function dispatchWithCredentials(opts, handler) {
-      const request = prepareDispatch(opts.origin ?? '', opts.path, opts.method, opts.headers, opts.body)
+      const streamed =
+        bodyText !== undefined &&
+        opts.body != null &&
+        typeof opts.body !== 'string' &&
+        !(opts.body instanceof Uint8Array)
+      const request = prepareDispatch(
+        opts.origin ?? '',
+        opts.path,
+        opts.method,
+        opts.headers,
+        streamed ? bodyText : opts.body,
+      )
       if (!shouldAuthorize(request.origin)) return dispatch(opts, handler)
-      const send = () =>
-        dispatch(
+      const send = () => {
+        const keepStream = streamed && request.body === bodyText
+        // A body the step rewrote has another length than the one fetch announced.
+        if (streamed && !keepStream) delete request.headers['content-length']
+        return dispatch(
           {
             ...opts,
             origin: request.origin,
             path: request.path,
             headers: request.headers,
-            body: request.body as Dispatcher.DispatchOptions['body'],
+            body: keepStream ? opts.body : (request.body as Dispatcher.DispatchOptions['body']),
           },
           handler,
         )
+      }
       // undici's own asynchronous interceptors (dns) report failures before dispatch this way.
       const fail = (err: unknown) => {
         handler.onResponseError?.(null as unknown as Dispatcher.DispatchController, err as Error)
