@@ -165,6 +165,14 @@ export class Prepared implements PreparedRequest {
     this.#url = url
   }
 
+  /**
+   * The parsed target the request was built from, while `url` has not been materialised (so
+   * nothing can have changed it): per-URL work can be cached on it (OAuth 1 signing).
+   */
+  get target(): Target | undefined {
+    return this.#url === undefined ? this.#target : undefined
+  }
+
   get origin(): string {
     return this.#url === undefined ? this.#target.origin : this.#url.origin
   }

@@ -122,6 +122,54 @@ export function baseStringFromEncoded(
 ): string {
   const search = url.search
   if (search.length > 1) pushQuery(names, values, search)
+  return baseStringFromParts(method, encodedBaseStringUri(url), form, names, values)
+}
+
+/**
+ * What a URL contributes to every base string signed for it, derived once: the encoded base
+ * string URI (§3.4.1.2, encoded again for §3.4.1.1) and the query's parameters, form-decoded and
+ * percent-encoded (§3.4.1.3.1), as parallel arrays.
+ */
+export interface UrlParts {
+  readonly encodedUri: string
+  readonly queryNames: readonly string[]
+  readonly queryValues: readonly string[]
+}
+
+export function urlParts(url: URL): UrlParts {
+  const queryNames: string[] = []
+  const queryValues: string[] = []
+  const search = url.search
+  if (search.length > 1) pushQuery(queryNames, queryValues, search)
+  return { encodedUri: percentEncode(baseStringUri(url)), queryNames, queryValues }
+}
+
+/**
+ * `baseStringFromEncoded` for a URL whose parts were derived once (`urlParts`): no URL object,
+ * no query parsing. The arrays receive the query and form parameters.
+ */
+export function baseStringFromUrlParts(
+  method: string,
+  parts: UrlParts,
+  form: URLSearchParams | undefined,
+  names: string[],
+  values: string[],
+): string {
+  const { queryNames, queryValues } = parts
+  for (let i = 0; i < queryNames.length; i++) {
+    names.push(queryNames[i]!)
+    values.push(queryValues[i]!)
+  }
+  return baseStringFromParts(method, parts.encodedUri, form, names, values)
+}
+
+function baseStringFromParts(
+  method: string,
+  encodedUri: string,
+  form: URLSearchParams | undefined,
+  names: string[],
+  values: string[],
+): string {
   if (form !== undefined) pushEncoded(names, values, form)
   // The normalised string is encoded once more (§3.4.1.1). It holds only unreserved characters,
   // "%", "=" and "&", so that is "%" -> "%25", "=" -> "%3D", "&" -> "%26", written out directly
@@ -131,7 +179,19 @@ export function baseStringFromEncoded(
     parameters += `${parameters === '' ? '' : '%26'}${encodeAgain(names[i]!)}%3D${encodeAgain(values[i]!)}`
   }
   // §3.4.1.1: the method in upper case, encoded (§3.6) so that a custom method cannot add a part.
-  return `${percentEncode(method.toUpperCase())}&${encodedBaseStringUri(url)}&${parameters}`
+  return `${encodedMethod(method)}&${encodedUri}&${parameters}`
+}
+
+// Clients send the same one or two methods over and over.
+let lastMethod = ''
+let lastEncodedMethod = ''
+
+function encodedMethod(method: string): string {
+  if (method !== lastMethod) {
+    lastEncodedMethod = percentEncode(method.toUpperCase())
+    lastMethod = method
+  }
+  return lastEncodedMethod
 }
 
 // Clients call the same few endpoints over and over: remembering the last encoded base string URI

@@ -61,6 +61,11 @@ export function canonicalizeQuery(url: URL): void {
   if (search.length > 1 && !CANONICAL_QUERY.test(search)) url.search = encodePairs(url.searchParams)
 }
 
+/** Whether `search` ("?…") is already in a spelling canonicalizeQuery leaves as is. */
+export function isCanonicalQuery(search: string): boolean {
+  return CANONICAL_QUERY.test(search)
+}
+
 /**
  * §3.5.3: the protocol parameters (values already percent-encoded) appended to the query, after
  * the request's own parameters.

@@ -1,9 +1,16 @@
+import { Prepared, type Target } from '../http/prepare.js'
 import type { PreparedRequest } from '../http/prepared-request.js'
-import { baseStringFromEncoded } from './base-string.js'
+import { baseStringFromEncoded, baseStringFromUrlParts, type UrlParts, urlParts } from './base-string.js'
 import { bodyHash } from './body-hash.js'
 import { percentEncode } from './encoding.js'
 import { generateNonce, generateTimestamp } from './nonce.js'
-import { appendToQuery, authorizationHeader, canonicalizeQuery, type SignatureType } from './placement.js'
+import {
+  appendToQuery,
+  authorizationHeader,
+  canonicalizeQuery,
+  isCanonicalQuery,
+  type SignatureType,
+} from './placement.js'
 import type { Signer } from './signature.js'
 
 const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded'
@@ -46,7 +53,7 @@ export interface SignRequestOptions {
  */
 export function signRequest(request: PreparedRequest, options: SignRequestOptions): string {
   const { signer, signatureType } = options
-  if (!HTTP_TOKEN.test(request.method)) {
+  if (request.method !== lastValidMethod && !HTTP_TOKEN.test(request.method)) {
     throw new TypeError(
       'the request method must be an HTTP token (RFC 9110 §9.1), which the base string encodes',
     )
@@ -96,17 +103,32 @@ export function signRequest(request: PreparedRequest, options: SignRequestOption
     if (signatureType === 'body') form = new URLSearchParams()
   }
 
-  // Query parameters are read back form-decoded; rewriting their spelling keeps the signed values.
-  canonicalizeQuery(request.url)
-  assertNotPresent(request.url, form, names)
+  lastValidMethod = request.method
+
+  // The session's request still holds the target it was built from (its URL never parsed for
+  // this request): what the URL contributes is derived once per target. The query placement
+  // rewrites the URL, and a query that needs rewriting takes the general path.
+  const target = signatureType !== 'query' && request instanceof Prepared ? request.target : undefined
+  const signing = target === undefined ? undefined : targetSigning(target)
+  if (signing === undefined) {
+    // Query parameters are read back form-decoded; rewriting their spelling keeps the signed values.
+    canonicalizeQuery(request.url)
+    assertNotPresent(request.url, form, names)
+  } else {
+    assertNotIn(signing.queryNames, form, names)
+  }
 
   // Each value is encoded once (§3.6), for the base string and for the header or query.
   const encoded: string[] = []
   for (let i = 0; i < values.length; i++) encoded.push(encodeProtocolValue(names[i]!, values[i]!))
   // Copies: the base string adds the query and form parameters to its arrays.
-  const baseString = signer.needsBaseString
-    ? baseStringFromEncoded(request.method, request.url, form, names.slice(), encoded.slice())
-    : ''
+  let baseString = ''
+  if (signer.needsBaseString) {
+    baseString =
+      signing === undefined
+        ? baseStringFromEncoded(request.method, request.url, form, names.slice(), encoded.slice())
+        : baseStringFromUrlParts(request.method, signing.parts, form, names.slice(), encoded.slice())
+  }
   const signature = signer.sign(baseString)
   add('oauth_signature', signature)
   encoded.push(percentEncode(signature))
@@ -130,6 +152,65 @@ export function signRequest(request: PreparedRequest, options: SignRequestOption
     }
   }
   return baseString
+}
+
+// The last method that passed the HTTP token test: clients send the same one over and over.
+let lastValidMethod = 'GET'
+
+/** What signing needs of a target's URL, derived once (see `targetSigning`). */
+interface TargetSigning {
+  readonly parts: UrlParts
+  /**
+   * The query's form-decoded names when the raw query could hold a protocol parameter ("oauth_"
+   * or an escape in it), else undefined (see assertNotPresent).
+   */
+  readonly queryNames: ReadonlySet<string> | undefined
+}
+
+// Targets are cached per session by URL; a request built afresh (a query option, the dispatcher
+// path) brings a target of its own, which is dropped with it.
+const signings = new WeakMap<Target, TargetSigning | null>()
+
+/**
+ * The URL-derived part of signing for `target`, or undefined when its query must be rewritten
+ * first (canonicalizeQuery), which takes the general path through the URL object.
+ */
+function targetSigning(target: Target): TargetSigning | undefined {
+  let signing = signings.get(target)
+  if (signing === undefined) {
+    const url = new URL(target.href)
+    const search = url.search
+    if (search.length > 1 && !isCanonicalQuery(search)) signing = null
+    else {
+      const inQuery = search.length > 1 && (search.includes('oauth_') || search.includes('%'))
+      signing = {
+        parts: urlParts(url),
+        queryNames: inQuery ? new Set(url.searchParams.keys()) : undefined,
+      }
+    }
+    signings.set(target, signing)
+  }
+  return signing ?? undefined
+}
+
+/** assertNotPresent for a query whose decoded names are known. */
+function assertNotIn(
+  queryNames: ReadonlySet<string> | undefined,
+  form: URLSearchParams | undefined,
+  names: readonly string[],
+): void {
+  if (queryNames === undefined && form === undefined) return
+  const present = (name: string) => queryNames?.has(name) === true || form?.has(name) === true
+  for (const name of names) {
+    if (present(name)) {
+      throw new TypeError(`${name} is set by the OAuth 1 signer; remove it from the request's query and body`)
+    }
+  }
+  if (present('oauth_signature')) {
+    throw new TypeError(
+      "oauth_signature is set by the OAuth 1 signer; remove it from the request's query and body",
+    )
+  }
 }
 
 function isFormEncoded(request: PreparedRequest): boolean {
