@@ -246,12 +246,14 @@ function readProtocol(
     const header = request.headers.authorization
     if (typeof header !== 'string' || !header.startsWith('OAuth ')) throw new Error('no OAuth header')
     const params: [string, string][] = []
-    let realm: string | undefined
-    for (const item of header.slice(6).split(', ')) {
+    // The realm comes first and may itself hold ", " (quotes and backslashes are refused).
+    const realmMatch = /^realm="([^"]*)"(?:, |$)/.exec(header.slice(6))
+    const realm = realmMatch?.[1]
+    const rest = header.slice(6 + (realmMatch?.[0].length ?? 0))
+    for (const item of rest === '' ? [] : rest.split(', ')) {
       const match = /^([a-z_]+)="([^"]*)"$/.exec(item)
       if (match === null) throw new Error(`header item ${item}`)
-      if (match[1] === 'realm') realm = match[2]
-      else params.push([match[1]!, decodeURIComponent(match[2]!)])
+      params.push([match[1]!, decodeURIComponent(match[2]!)])
     }
     return realm === undefined ? { params } : { params, realm }
   }
