@@ -9,27 +9,14 @@ import type { SignatureType } from '../lib/oauth1/placement.js'
 import { type SignRequestOptions, signRequest } from '../lib/oauth1/sign-request.js'
 import { createSigner, type SignatureMethod } from '../lib/oauth1/signature.js'
 import {
+  INTEROP_METHODS as METHODS,
   OAUTH1_CLIENT,
   OAUTH1_PLAIN_CLIENT,
   oauth1ProviderSkipReason,
+  INTEROP_PLACEMENTS as PLACEMENTS,
   startOAuth1Provider,
+  TRICKY_FORM,
 } from './fixtures/oauth1-provider.js'
-
-const METHODS: readonly SignatureMethod[] = [
-  'HMAC-SHA1',
-  'HMAC-SHA256',
-  'RSA-SHA1',
-  'RSA-SHA256',
-  'PLAINTEXT',
-]
-const PLACEMENTS: readonly SignatureType[] = ['header', 'query', 'body']
-const TRICKY_FORM: [string, string][] = [
-  ['text', "x y!*'()[]|$+~%&="],
-  ['empty', ''],
-  ['unicode', 'caf\u00e9 \u5566 \u{1F600}'],
-  ['r', '2'],
-  ['r', '1'],
-]
 
 interface Echo {
   method: string
