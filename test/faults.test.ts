@@ -51,6 +51,15 @@ const resource = async (client: OAuth2Client | AssertionClient, base: string) =>
   if (statusCode !== 200) throw new Error(`resource answered ${statusCode}`)
 }
 
+/** A client that obtains its token by itself: each call starts without one and asks the resource. */
+const obtainingOnRequest = (client: OAuth2Client | AssertionClient, base: string) => ({
+  client,
+  call: async () => {
+    client.token = undefined
+    await resource(client, base)
+  },
+})
+
 const operations: Operation[] = [
   {
     name: 'fetchToken (client credentials)',
@@ -64,14 +73,7 @@ const operations: Operation[] = [
     name: 'automatic re-grant (grantType)',
     kind: 'grant',
     setup: base => {
-      const client = fresh(base, { grantType: 'client_credentials' })
-      return {
-        client,
-        call: async () => {
-          client.token = undefined
-          await resource(client, base)
-        },
-      }
+      return obtainingOnRequest(fresh(base, { grantType: 'client_credentials' }), base)
     },
   },
   {
@@ -84,13 +86,7 @@ const operations: Operation[] = [
         key: privateKey,
         timeout: TIMEOUT,
       })
-      return {
-        client,
-        call: async () => {
-          client.token = undefined
-          await resource(client, base)
-        },
-      }
+      return obtainingOnRequest(client, base)
     },
   },
   {
