@@ -18,10 +18,15 @@ function spellings(secret: string): string[] {
  * `text` with every known secret replaced by '…', in each of its encodings: a server may echo
  * what it received (a Basic header, a PLAINTEXT signature, a form body) in an error message.
  */
-export function redactSecrets(text: string, secrets: readonly (string | undefined)[]): string {
+export function redactSecrets<T extends string | undefined>(
+  text: T,
+  secrets: readonly (string | undefined)[],
+): T {
+  if (text === undefined) return text
+  let redacted: string = text
   for (const secret of secrets) {
     if (secret === undefined || secret.length < MIN_SECRET_LENGTH) continue
-    for (const spelling of spellings(secret)) text = text.split(spelling).join('…')
+    for (const spelling of spellings(secret)) redacted = redacted.split(spelling).join('…')
   }
-  return text
+  return redacted as T
 }

@@ -1,6 +1,6 @@
 import { InvalidResponseError, OAuthError } from '../errors.js'
 import { excerpt } from '../oauth2/token.js'
-import { percentEncode } from './encoding.js'
+import { redactSecrets } from '../redact.js'
 
 /** Credentials as the wire carries them (RFC 5849 §2.1, §2.3); users persist them as JSON. */
 export interface OAuth1Token {
@@ -48,19 +48,6 @@ function optionalString(fields: Record<string, unknown> | undefined, name: strin
 }
 
 /**
- * `text` with every secret replaced by '…', raw and percent-encoded: a provider may echo what it
- * received (a PLAINTEXT signature is the encoded secrets) in its problem advice.
- */
-function redact(text: string | undefined, secrets: readonly (string | undefined)[]): string | undefined {
-  if (text === undefined) return undefined
-  for (const secret of secrets) {
-    if (!secret) continue
-    text = text.split(secret).join('…').split(percentEncode(secret)).join('…')
-  }
-  return text
-}
-
-/**
  * Turns a temporary or token credentials answer into a token, or throws (with `secrets` redacted
  * from everything the provider wrote):
  * - `OAuthError` when the provider reports a problem: `oauth_problem` (the OAuth Problem
@@ -77,9 +64,12 @@ export function parseTokenAnswer(
 ): OAuth1Token {
   const { statusCode } = answer
   const fields = readFields(answer)
-  const problem = redact(optionalString(fields, 'oauth_problem') ?? optionalString(fields, 'error'), secrets)
+  const problem = redactSecrets(
+    optionalString(fields, 'oauth_problem') ?? optionalString(fields, 'error'),
+    secrets,
+  )
   if (problem !== undefined) {
-    const description = redact(
+    const description = redactSecrets(
       optionalString(fields, 'oauth_problem_advice') ?? optionalString(fields, 'error_description'),
       secrets,
     )
@@ -88,7 +78,7 @@ export function parseTokenAnswer(
       {
         error: problem,
         description,
-        uri: redact(optionalString(fields, 'error_uri'), secrets),
+        uri: redactSecrets(optionalString(fields, 'error_uri'), secrets),
         statusCode,
       },
     )

@@ -40,10 +40,6 @@ function optionalString(object: Record<string, unknown>, name: string): string |
   return typeof value === 'string' ? value : undefined
 }
 
-function redact(text: string | undefined, secrets: readonly (string | undefined)[]): string | undefined {
-  return text === undefined ? undefined : redactSecrets(text, secrets)
-}
-
 /**
  * The RFC 6749 §5.2 error in a JSON body, if there is one (a 200 that carries `error` is an
  * error too). Returns undefined for bodies that are not JSON objects with a string `error`.
@@ -67,14 +63,14 @@ export function readOAuthError(
   )
     return undefined
   const fields = parsed as Record<string, unknown>
-  const error = redact(fields.error as string, secrets)!
-  const description = redact(optionalString(fields, 'error_description'), secrets)
+  const error = redactSecrets(fields.error as string, secrets)
+  const description = redactSecrets(optionalString(fields, 'error_description'), secrets)
   return new OAuthError(
     `${what} answered ${response.statusCode} ${error}${description ? `: ${description}` : ''}`,
     {
       error,
       description,
-      uri: redact(optionalString(fields, 'error_uri'), secrets),
+      uri: redactSecrets(optionalString(fields, 'error_uri'), secrets),
       statusCode: response.statusCode,
     },
   )
