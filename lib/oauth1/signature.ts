@@ -27,10 +27,6 @@ const DIGESTS: Readonly<Record<SignatureMethod, Digest>> = {
 
 export const SIGNATURE_METHODS: readonly SignatureMethod[] = Object.keys(DIGESTS) as SignatureMethod[]
 
-export function isSignatureMethod(value: unknown): value is SignatureMethod {
-  return typeof value === 'string' && Object.hasOwn(DIGESTS, value)
-}
-
 /** The hash function a signature method is built on (used for `oauth_body_hash` too). */
 export function digestOf(method: SignatureMethod): Digest {
   return DIGESTS[method]

@@ -27,7 +27,7 @@ export interface ComplianceHooks {
 export type ComplianceHookName = keyof ComplianceHooks
 export type ComplianceHook = ComplianceHooks[ComplianceHookName]
 
-export const COMPLIANCE_HOOK_NAMES: readonly ComplianceHookName[] = [
+const COMPLIANCE_HOOK_NAMES: readonly ComplianceHookName[] = [
   'access_token_response',
   'refresh_token_response',
   'refresh_token_request',
