@@ -200,17 +200,7 @@ function assertNotIn(
   names: readonly string[],
 ): void {
   if (queryNames === undefined && form === undefined) return
-  const present = (name: string) => queryNames?.has(name) === true || form?.has(name) === true
-  for (const name of names) {
-    if (present(name)) {
-      throw new TypeError(`${name} is set by the OAuth 1 signer; remove it from the request's query and body`)
-    }
-  }
-  if (present('oauth_signature')) {
-    throw new TypeError(
-      "oauth_signature is set by the OAuth 1 signer; remove it from the request's query and body",
-    )
-  }
+  assertAbsent(name => queryNames?.has(name) === true || form?.has(name) === true, names)
 }
 
 function isFormEncoded(request: PreparedRequest): boolean {
@@ -236,16 +226,15 @@ function assertNotPresent(url: URL, form: URLSearchParams | undefined, names: re
   const search = url.search
   const inQuery = search.length > 1 && (search.includes('oauth_') || search.includes('%'))
   if (!inQuery && form === undefined) return
-  const present = (name: string) => (inQuery && url.searchParams.has(name)) || form?.has(name) === true
-  for (const name of names) {
+  assertAbsent(name => (inQuery && url.searchParams.has(name)) || form?.has(name) === true, names)
+}
+
+/** Throws when a protocol parameter the signer sets is already `present` in the request. */
+function assertAbsent(present: (name: string) => boolean, names: readonly string[]): void {
+  // oauth_signature too: the signer adds it last; a second one would be signed over and sent twice (§3.4.1.3.1).
+  for (const name of [...names, 'oauth_signature']) {
     if (present(name)) {
       throw new TypeError(`${name} is set by the OAuth 1 signer; remove it from the request's query and body`)
     }
-  }
-  // The signer adds oauth_signature last; a second one would be signed over and sent twice (§3.4.1.3.1).
-  if (present('oauth_signature')) {
-    throw new TypeError(
-      "oauth_signature is set by the OAuth 1 signer; remove it from the request's query and body",
-    )
   }
 }
