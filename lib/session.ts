@@ -362,24 +362,35 @@ export class Session implements AsyncDisposable {
     abort: RequestAbort,
     request: Prepared,
   ): Promise<ResponseData> {
-    return this.#base.request(this.#dispatchOptions(request, abort)).then(
-      response => {
+    // undici's callback form: one promise per request (ours) instead of undici's plus a `.then`.
+    return new Promise<ResponseData>((resolve, reject) => {
+      const onResponse = (err: Error | null, response: ResponseData) => {
+        if (err !== null) {
+          reject(this.#failed(abort, err))
+          return
+        }
         const status = response.statusCode
         if (
           (status === 401 && withCredentials && isReplayable(request.body)) ||
           (maxRedirections > 0 && status >= 300 && status < 400)
         ) {
-          return this.#settle(
-            abort,
-            this.#exchange(url, options, method, withCredentials, maxRedirections, abort, request, response),
+          resolve(
+            this.#settle(
+              abort,
+              this.#exchange(url, options, method, withCredentials, maxRedirections, abort, request, response),
+            ),
           )
+          return
         }
-        return this.#delivered(abort, response)
-      },
-      (err: unknown) => {
-        throw this.#failed(abort, err)
-      },
-    )
+        resolve(this.#delivered(abort, response))
+      }
+      try {
+        this.#base.request(this.#dispatchOptions(request, abort), onResponse)
+      } catch (err) {
+        // undici reports its own errors through the callback; another Dispatcher may throw.
+        reject(this.#failed(abort, err))
+      }
+    })
   }
 
   #dispatchOptions(request: Prepared, abort: RequestAbort): Dispatcher.RequestOptions {

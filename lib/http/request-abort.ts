@@ -29,7 +29,12 @@ export class RequestAbort {
   prev: RequestAbort | undefined
   next: RequestAbort | undefined
   listed = false
-  #listeners: Listener[] | undefined
+  /**
+   * undici adds one listener per request, so the first one has a field of its own: no array to
+   * allocate and search on every request. Others (a wait for a token renewal) go to `#more`.
+   */
+  #listener: Listener | undefined
+  #more: Listener[] | undefined
   #controller: AbortController | undefined
   #onRelease: ((abort: RequestAbort) => void) | undefined
 
@@ -39,26 +44,33 @@ export class RequestAbort {
   }
 
   addEventListener(_type: 'abort', listener: Listener): void {
-    if (this.#listeners === undefined) this.#listeners = [listener]
-    else this.#listeners.push(listener)
+    if (this.#listener === undefined) this.#listener = listener
+    else if (this.#more === undefined) this.#more = [listener]
+    else this.#more.push(listener)
   }
 
   removeEventListener(_type: 'abort', listener: Listener): void {
-    const listeners = this.#listeners
-    if (listeners !== undefined) {
-      const at = listeners.indexOf(listener)
-      if (at !== -1) listeners.splice(at, 1)
+    if (this.#listener === listener) this.#listener = undefined
+    else if (this.#more !== undefined) {
+      const at = this.#more.indexOf(listener)
+      if (at !== -1) this.#more.splice(at, 1)
     }
-    if (this.#onRelease !== undefined && (listeners === undefined || listeners.length === 0)) this.#release()
+    if (this.#onRelease !== undefined && !this.#listened()) this.#release()
+  }
+
+  #listened(): boolean {
+    return this.#listener !== undefined || (this.#more !== undefined && this.#more.length > 0)
   }
 
   abort(reason: unknown): void {
     if (this.aborted) return
     this.aborted = true
     this.reason = reason
-    const listeners = this.#listeners
-    this.#listeners = undefined
-    if (listeners !== undefined) for (const listener of listeners) listener()
+    const first = this.#listener
+    const more = this.#more
+    this.#listener = this.#more = undefined
+    first?.()
+    if (more !== undefined) for (const listener of more) listener()
     this.#controller?.abort(reason)
   }
 
@@ -70,7 +82,7 @@ export class RequestAbort {
    */
   whenReleased(onRelease: (abort: RequestAbort) => void): void {
     this.#onRelease = onRelease
-    if (this.#listeners === undefined || this.#listeners.length === 0) this.#release()
+    if (!this.#listened()) this.#release()
   }
 
   #release(): void {
