@@ -298,7 +298,7 @@ export class Session implements AsyncDisposable {
 
   /**
    * Every request starts here. The fast path — credentials placed synchronously, an answer that
-   * needs no redirect or 401 retry — is one undici call and one `.then`, with no async frame;
+   * needs no redirect or 401 retry — is one undici call and one promise, with no async frame;
    * only redirects and 401 retries go to the async #exchange.
    */
   #request(
@@ -350,7 +350,7 @@ export class Session implements AsyncDisposable {
   }
 
   /**
-   * Sends a request whose credentials are in place: one undici call and one `.then`; only an
+   * Sends a request whose credentials are in place: one undici call (callback form) and one promise; only an
    * answer that needs a redirect or a 401 retry goes on to the async #exchange.
    */
   #dispatch(
@@ -377,7 +377,16 @@ export class Session implements AsyncDisposable {
           resolve(
             this.#settle(
               abort,
-              this.#exchange(url, options, method, withCredentials, maxRedirections, abort, request, response),
+              this.#exchange(
+                url,
+                options,
+                method,
+                withCredentials,
+                maxRedirections,
+                abort,
+                request,
+                response,
+              ),
             ),
           )
           return

@@ -64,27 +64,30 @@ t.test('RequestAbort: released when the last listener goes, or at once when none
   t.equal(aborted.signal.aborted, true, 'a signal asked for later is aborted too')
 })
 
-t.test('RequestAbort: any number of listeners, each called once on abort, released with the last', async t => {
-  const calls: string[] = []
-  const released: RequestAbort[] = []
-  const abort = new RequestAbort(Date.now() + 1000, 1000)
-  const first = () => calls.push('first')
-  const second = () => calls.push('second')
-  const third = () => calls.push('third')
-  abort.addEventListener('abort', first)
-  abort.addEventListener('abort', second)
-  abort.addEventListener('abort', third)
-  abort.removeEventListener('abort', second)
-  abort.whenReleased(a => released.push(a))
-  abort.removeEventListener('abort', first)
-  t.equal(released.length, 0, 'a listener is still there')
-  abort.addEventListener('abort', second)
-  abort.abort(new Error('gone'))
-  abort.abort(new Error('again'))
-  t.same(calls.sort(), ['second', 'third'], 'the listeners still there, once each')
-  abort.removeEventListener('abort', third)
-  t.equal(released.length, 1, 'released when the last listener goes')
-})
+t.test(
+  'RequestAbort: any number of listeners, each called once on abort, released with the last',
+  async t => {
+    const calls: string[] = []
+    const released: RequestAbort[] = []
+    const abort = new RequestAbort(Date.now() + 1000, 1000)
+    const first = () => calls.push('first')
+    const second = () => calls.push('second')
+    const third = () => calls.push('third')
+    abort.addEventListener('abort', first)
+    abort.addEventListener('abort', second)
+    abort.addEventListener('abort', third)
+    abort.removeEventListener('abort', second)
+    abort.whenReleased(a => released.push(a))
+    abort.removeEventListener('abort', first)
+    t.equal(released.length, 0, 'a listener is still there')
+    abort.addEventListener('abort', second)
+    abort.abort(new Error('gone'))
+    abort.abort(new Error('again'))
+    t.same(calls.sort(), ['second', 'third'], 'the listeners still there, once each')
+    abort.removeEventListener('abort', third)
+    t.equal(released.length, 1, 'released when the last listener goes')
+  },
+)
 
 t.test('the deadline sweep aborts a body nobody reads; the next request still works', async t => {
   const server = await startServer(echo)
