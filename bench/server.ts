@@ -2,7 +2,9 @@
 // its own so that server CPU is never charged to the client being measured.
 //
 //   GET  /resource     -> 200 "ok" (keep-alive)
-//   POST /token?ttl=N  -> a client_credentials answer whose access token expires in N seconds
+//   POST /token?ttl=N[&latency=M]
+//                      -> a client_credentials answer whose access token expires in N seconds,
+//                         sent M ms after the request arrived (an identity provider's own latency)
 //
 // The parent talks to it over IPC: { type: 'stats' } answers the counters, { type: 'reset' }
 // zeroes them. The process exits when the parent disconnects, so it never outlives the bench.
@@ -46,13 +48,19 @@ function accessToken(ttl: number): string {
 const server = createServer((req, res) => {
   if (req.method === 'POST' && req.url?.startsWith('/token')) {
     stats.tokenCalls++
-    const ttl = Number(new URL(req.url, 'http://x').searchParams.get('ttl') ?? 3600)
-    // The form is read to the end so that the socket can be reused; its content does not matter.
-    req.resume()
-    req.on('end', () => {
+    const query = new URL(req.url, 'http://x').searchParams
+    const ttl = Number(query.get('ttl') ?? 3600)
+    const latency = Number(query.get('latency') ?? 0)
+    const answer = () => {
       const body = JSON.stringify({ access_token: accessToken(ttl), token_type: 'Bearer', expires_in: ttl })
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
       res.end(body)
+    }
+    // The form is read to the end so that the socket can be reused; its content does not matter.
+    req.resume()
+    req.on('end', () => {
+      if (latency > 0) setTimeout(answer, latency)
+      else answer()
     })
     return
   }
