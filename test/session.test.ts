@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net'
 import { inspect } from 'node:util'
 import t from 'tap'
-import { Agent, request as undiciRequest } from 'undici'
+import { Agent, interceptors, request as undiciRequest } from 'undici'
 import { ClientClosedError, InsecureTransportError } from '../lib/errors.js'
 import type { PreparedRequest } from '../lib/http/prepared-request.js'
 import { RequestTimeoutError, Session } from '../lib/session.js'
@@ -279,6 +279,31 @@ t.test('fetch keeps credentials on the first origin across its own redirects', a
   t.equal(landed.url, '/landed')
   t.equal(landed.headers['x-credential'], undefined)
 })
+
+t.test(
+  "undici's redirect interceptor over session.dispatcher: credentials stay on the first origin",
+  async t => {
+    const other = await startServer(echo)
+    t.teardown(other.close)
+    const server = await startServer((req, res, body) => {
+      if (req.url === '/away') res.writeHead(302, { location: `${other.url}/landed` }).end()
+      else if (req.url === '/here') res.writeHead(302, { location: '/landed' }).end()
+      else echo(req, res, body)
+    })
+    t.teardown(server.close)
+    await using session = new HeaderSession({ baseUrl: server.url })
+    const dispatcher = session.dispatcher.compose(interceptors.redirect({ maxRedirections: 2 }))
+    const away = await undiciRequest(`${server.url}/away`, { dispatcher })
+    const awayEcho = (await away.body.json()) as Echo
+    t.equal(awayEcho.url, '/landed', 'the redirect was followed to the other origin')
+    t.equal(awayEcho.headers['x-credential'], undefined, 'no credential header at the other origin')
+    const here = (await (await undiciRequest(`${server.url}/here`, { dispatcher })).body.json()) as Echo
+    t.equal(here.url, '/landed')
+    t.equal(here.headers['x-credential'], 'secret-value', 'a same-origin redirect keeps it')
+    const again = (await (await undiciRequest(`${other.url}/direct`, { dispatcher })).body.json()) as Echo
+    t.equal(again.headers['x-credential'], 'secret-value', 'a new request to the other origin gets them')
+  },
+)
 
 t.test('insecure transport: credentials only over https or to loopback', async t => {
   const server = await startServer(echo)

@@ -13,12 +13,18 @@ export type CredentialsStep = (request: Prepared) => void | Promise<void>
  * `bodyText` is the text of a body that undici hands over as a stream (fetch streams even a
  * string body): the credentials step reads it instead (OAuth 1 signs form parameters), and when
  * the step changes it, the new text is sent in place of the stream.
+ *
+ * A redirect interceptor composed over this one (undici's `interceptors.redirect`) dispatches
+ * every hop with the same handler: a handler seen before gets credentials only on the origin of
+ * its first dispatch, so a redirect to another origin does not carry them there. Retries of the
+ * same handler to the same origin get fresh ones.
  */
 export function credentialsInterceptor(
   step: CredentialsStep,
   shouldAuthorize: (origin: string) => boolean = () => true,
   bodyText?: string,
 ): Dispatcher.DispatcherComposeInterceptor {
+  const firstOrigins = new WeakMap<object, string>()
   return dispatch =>
     function dispatchWithCredentials(opts, handler) {
       const streamed =
@@ -33,7 +39,11 @@ export function credentialsInterceptor(
         opts.headers,
         streamed ? bodyText : opts.body,
       )
-      if (!shouldAuthorize(request.origin)) return dispatch(opts, handler)
+      const firstOrigin = firstOrigins.get(handler)
+      if (firstOrigin === undefined) firstOrigins.set(handler, request.origin)
+      if (!shouldAuthorize(request.origin) || (firstOrigin !== undefined && firstOrigin !== request.origin)) {
+        return dispatch(opts, handler)
+      }
       const send = () => {
         const keepStream = streamed && request.body === bodyText
         // A body the step rewrote has another length than the one fetch announced.
