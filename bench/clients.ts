@@ -1,13 +1,13 @@
 // The clients the bench compares. Each sends one authenticated GET of the resource and reads the
 // whole body, on a pool of at most 64 sockets (the Session default), and owns what it opens.
-import { createHmac } from 'node:crypto'
+import { createHmac, generateKeyPairSync } from 'node:crypto'
 import { Agent as HttpAgent } from 'node:http'
 import got from 'got'
 import OAuth from 'oauth-1.0a'
 import * as oidc from 'openid-client'
 import { Agent, Pool, fetch as undiciFetch } from 'undici'
 import { createOidcInterceptor } from 'undici-oidc-interceptor'
-import { OAuth1Client, OAuth2Client } from './library.js'
+import { AssertionClient, OAuth1Client, OAuth2Client } from './library.js'
 
 export interface Target {
   origin: string
@@ -90,6 +90,25 @@ export const CLIENTS: readonly ClientSpec[] = [
         clientSecret: OAUTH1.consumer.secret,
         token: OAUTH1.token.key,
         tokenSecret: OAUTH1.token.secret,
+      })
+      return {
+        async send() {
+          const { body } = await client.get(target.resource)
+          await body.dump()
+        },
+        close: () => client.close(),
+      }
+    },
+  },
+  {
+    name: 'AssertionClient.get (RS256 jwt-bearer, token obtained on first use)',
+    kind: 'ours',
+    async create(target) {
+      const client = new AssertionClient({
+        tokenEndpoint: target.tokenEndpoint,
+        issuer: 'bench-service-account@example.com',
+        subject: 'bench-service-account@example.com',
+        key: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey,
       })
       return {
         async send() {
