@@ -180,6 +180,29 @@ t.test('OAuth1Client against oauthlib', { skip }, async t => {
     }
   })
 
+  t.test('a Host header of its own is the authority of the base string URI (§3.4.1.2)', async t => {
+    const client = await authorizedClient(t, 'HMAC-SHA1', 'header')
+    const virtualHost = `Photos.Example.TEST:${new URL(provider.url).port}`
+    for (const [label, send] of [
+      ['request', () => client.get('/resource/virtual', { headers: { host: virtualHost } })],
+      [
+        'dispatcher',
+        () =>
+          request(`${provider.url}/resource/virtual`, {
+            dispatcher: client.dispatcher,
+            headers: { Host: virtualHost },
+          }),
+      ],
+    ] as const) {
+      const response = await send()
+      const text = await response.body.text()
+      t.equal(response.statusCode, 200, `${label}: signed for the virtual host`, {
+        response: text,
+        theirs: response.headers['x-base-string'],
+      })
+    }
+  })
+
   t.test('a rejected signature surfaces as an error response, not a throw', async t => {
     const client = await authorizedClient(t, 'HMAC-SHA1', 'header')
     client.token = { ...client.token!, oauth_token_secret: 'wrong' }

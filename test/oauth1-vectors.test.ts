@@ -216,6 +216,36 @@ t.test('§3.4.1.2 base string URI', async t => {
   for (const [input, expected] of cases) t.equal(baseStringUri(new URL(input)), expected, input)
 })
 
+t.test('§3.4.1.2 the Host header gives the base string URI its host and port', async t => {
+  const sign = (url: string, host: unknown) => {
+    const request = prepared('GET', url)
+    request.headers['host'] = host as string
+    return signRequest(request, {
+      clientId,
+      signer: createSigner('HMAC-SHA1', { clientSecret }),
+      signatureType: 'header',
+      timestamp: '137131201',
+      nonce: 'n',
+    }).split('&')[1]
+  }
+  // The two examples of §3.4.1.2, sent to another address than the Host header names.
+  t.equal(
+    sign('http://127.0.0.1:8080/r%20v/X?id=123', 'EXAMPLE.COM:80'),
+    percentEncode('http://example.com/r%20v/X'),
+  )
+  t.equal(
+    sign('https://127.0.0.1/?q=1', 'www.example.net:8080'),
+    percentEncode('https://www.example.net:8080/'),
+  )
+  t.equal(sign('http://127.0.0.1:8080/', '[::1]:8080'), percentEncode('http://[::1]:8080/'))
+  for (const host of ['a/b', 'user@example.com', 'example.com:99999', '', ['a', 'b'], 'a b']) {
+    t.throws(() => sign('http://127.0.0.1/', host), {
+      name: 'TypeError',
+      message: /Host header must be one host\[:port\]/,
+    })
+  }
+})
+
 t.test('HMAC and PLAINTEXT signatures (wiki.oauth.net, OAuth Core 1.0 §9.4.1)', async t => {
   t.equal(createSigner('HMAC-SHA1', { clientSecret: 'cs' }).sign('bs'), 'egQqG5AJep5sJ7anhXju1unge2I=')
   t.equal(

@@ -105,10 +105,16 @@ export function signRequest(request: PreparedRequest, options: SignRequestOption
 
   lastValidMethod = request.method
 
+  // §3.4.1.2: the base string URI's host and port are those of the Host header, which a caller
+  // may set (a virtual host reached through another address).
+  const host = hostHeader(request)
   // The session's request still holds the target it was built from (its URL never parsed for
   // this request): what the URL contributes is derived once per target. The query placement
-  // rewrites the URL, and a query that needs rewriting takes the general path.
-  const target = signatureType !== 'query' && request instanceof Prepared ? request.target : undefined
+  // rewrites the URL, a query that needs rewriting and a Host header take the general path.
+  const target =
+    signatureType !== 'query' && host === undefined && request instanceof Prepared
+      ? request.target
+      : undefined
   const signing = target === undefined ? undefined : targetSigning(target)
   if (signing === undefined) {
     // Query parameters are read back form-decoded; rewriting their spelling keeps the signed values.
@@ -126,7 +132,13 @@ export function signRequest(request: PreparedRequest, options: SignRequestOption
   if (signer.needsBaseString) {
     baseString =
       signing === undefined
-        ? baseStringFromEncoded(request.method, request.url, form, names.slice(), encoded.slice())
+        ? baseStringFromEncoded(
+            request.method,
+            host === undefined ? request.url : withHost(request.url, host),
+            form,
+            names.slice(),
+            encoded.slice(),
+          )
         : baseStringFromUrlParts(request.method, signing.parts, form, names.slice(), encoded.slice())
   }
   const signature = signer.sign(baseString)
@@ -201,6 +213,28 @@ function assertNotIn(
 ): void {
   if (queryNames === undefined && form === undefined) return
   assertAbsent(name => queryNames?.has(name) === true || form?.has(name) === true, names)
+}
+
+// RFC 9110 §7.2 Host = uri-host [ ":" port ], uri-host an IP literal or a reg-name (RFC 3986 §3.2.2).
+const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[\w.~!$&'()*+,;=%-]+)(?::\d*)?$/
+
+/** The caller's Host header, when it set one. */
+function hostHeader(request: PreparedRequest): string | undefined {
+  const host = request.headers['host']
+  if (host === undefined) return undefined
+  if (typeof host !== 'string' || !HOST.test(host) || !URL.canParse(`http://${host}`)) {
+    throw new TypeError(
+      'the Host header must be one host[:port] (RFC 9110 §7.2), which the base string URI uses',
+    )
+  }
+  return host
+}
+
+/** `url` with the Host header's host and port: a copy, normalised as the URL parser does. */
+function withHost(url: URL, host: string): URL {
+  const signed = new URL(url.href)
+  signed.host = host
+  return signed
 }
 
 function isFormEncoded(request: PreparedRequest): boolean {
