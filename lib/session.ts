@@ -350,8 +350,8 @@ export class Session implements AsyncDisposable {
   }
 
   /**
-   * Sends a request whose credentials are in place: one undici call (callback form) and one promise; only an
-   * answer that needs a redirect or a 401 retry goes on to the async #exchange.
+   * Sends a request whose credentials are in place: one undici call (callback form) and one
+   * promise; only an answer that needs a redirect or a 401 retry goes on to the async #exchange.
    */
   #dispatch(
     url: string | URL,

@@ -62,6 +62,9 @@ t.test('RequestAbort: released when the last listener goes, or at once when none
   aborted.whenReleased(a => released.push(a))
   t.equal(released[2], aborted, 'an aborted handle holds no listener')
   t.equal(aborted.signal.aborted, true, 'a signal asked for later is aborted too')
+  const unheard = new RequestAbort(0, 1)
+  unheard.abort(new Error('nobody listens'))
+  t.equal(unheard.aborted, true, 'aborted with no listener at all')
 })
 
 t.test(

@@ -145,6 +145,23 @@ t.test('a user-supplied dispatcher is wrapped, never closed', async t => {
   t.equal(statusCode, 200, 'the agent still works')
 })
 
+t.test(
+  'a user-supplied dispatcher whose request() throws: the call rejects and close() still ends',
+  async t => {
+    class ThrowingAgent extends Agent {
+      override request(): never {
+        throw new Error('refused by the dispatcher')
+      }
+    }
+    const agent = new ThrowingAgent()
+    t.teardown(() => agent.close())
+    const session = new HeaderSession({ dispatcher: agent })
+    await t.rejects(session.get('http://127.0.0.1:1/x'), { message: 'refused by the dispatcher' })
+    await session.close()
+    t.equal(session.closed, true, 'close() did not wait for the failed request')
+  },
+)
+
 t.test('a server that never answers: rejected at the deadline, then the next request works', async t => {
   let stall = true
   const server = await startServer((_req, res) => {
