@@ -2,7 +2,9 @@ import { inspect } from 'node:util'
 import { Agent, type Dispatcher, EnvHttpProxyAgent, ProxyAgent, fetch as undiciFetch } from 'undici'
 import { ClientClosedError, RequestTimeoutError } from './errors.js'
 import { abandonable } from './http/abandonable.js'
+import { CallerSignals } from './http/caller-signals.js'
 import { credentialsInterceptor } from './http/credentials-interceptor.js'
+import { exchangeEndInterceptor } from './http/exchange-end.js'
 import { type HeaderRecord, mergeHeaders } from './http/headers.js'
 import {
   checkNonNegativeInteger,
@@ -76,6 +78,24 @@ const DEFAULT_CONNECTIONS = 64
  */
 const SWEEP_INTERVAL = 100
 
+/**
+ * A Request as a URL and the init that rebuilds it (the caller's init winning): undici's fetch
+ * takes only its own Request class, and Node's global Request (or another undici copy's) is not it.
+ */
+function requestParts(request: Request, init: RequestInit): [string, RequestInit] {
+  return [
+    request.url,
+    {
+      method: request.method,
+      headers: request.headers,
+      redirect: request.redirect,
+      signal: request.signal,
+      ...(request.body === null ? {} : { body: request.body, duplex: 'half' }),
+      ...init,
+    } as RequestInit,
+  ]
+}
+
 function createDispatcher(options: SessionOptions): { base: Dispatcher; owned: Dispatcher | undefined } {
   if (options.dispatcher !== undefined) {
     if (typeof options.dispatcher?.dispatch !== 'function') {
@@ -125,6 +145,7 @@ export class Session implements AsyncDisposable {
    * RequestAbort.prev/next (this is the head); destroy() aborts them.
    */
   #inFlight: RequestAbort | undefined
+  readonly #callerSignals = new CallerSignals()
   /** The deadline sweep, running while #inFlight is not empty (see SWEEP_INTERVAL). */
   #sweeper: NodeJS.Timeout | undefined
   /** Requests not yet handed to undici for the last time; close() waits for them. */
@@ -269,31 +290,63 @@ export class Session implements AsyncDisposable {
     )
   }
 
-  /** WHATWG fetch (undici's own, on this session's pool) with this session's credentials. */
-  fetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
+  /**
+   * WHATWG fetch (undici's own, on this session's pool) with this session's credentials, under the
+   * session's deadline (body included) like `request`: past it, fetch and the body reject with
+   * RequestTimeoutError. `init.signal` (or a Request's own) aborts it too.
+   */
+  fetch(input: string | URL | Request, requestInit: RequestInit = {}): Promise<Response> {
     if (this.#closed) return Promise.reject(new ClientClosedError())
-    let target: Request | string
+    let url: string
+    let init = requestInit
     try {
-      target = input instanceof Request ? input : new URL(input, this.#baseUrl).href
+      if (typeof input === 'string' || input instanceof URL) url = new URL(input, this.#baseUrl).href
+      else [url, init] = requestParts(input, requestInit)
     } catch (err) {
       return Promise.reject(err)
     }
+    const callerSignal = init.signal ?? undefined
+    if (callerSignal?.aborted) return Promise.reject(callerSignal.reason)
     // Credentials stay with the origin first asked for: fetch follows redirects by itself.
-    const origin = new URL(typeof target === 'string' ? target : target.url).origin
+    const origin = new URL(url).origin
     // fetch hands even a string body to the dispatcher as a stream; its text lets OAuth 1 sign it.
     const body = init.body
     const bodyText =
       typeof body === 'string' ? body : body instanceof URLSearchParams ? body.toString() : undefined
+    // No AbortSignal.timeout or AbortSignal.any per call: the session's sweep keeps the deadline,
+    // and a caller signal is followed until the fetch ends (AbortSignal.any kept ~60 bytes per
+    // fetch on a long-lived signal for good on Node 20).
+    const abort = this.#track(this.#timeout, callerSignal)
+    // The fetch ends when its promise has settled and every exchange it made (one per redirect
+    // hop) has ended, the last one with its body read to the end or aborted.
+    let exchanges = 0
+    let answered = false
     const dispatcher = this.#base.compose(
       credentialsInterceptor(this.#credentialsStep, to => to === origin, bodyText),
+      exchangeEndInterceptor(
+        () => exchanges++,
+        () => {
+          if (--exchanges === 0 && answered) this.#release(abort)
+        },
+      ),
     )
-    const deadline = AbortSignal.timeout(this.#timeout)
-    const signal = init.signal ? AbortSignal.any([init.signal, deadline]) : deadline
-    return undiciFetch(target as Parameters<typeof undiciFetch>[0], {
-      ...(init as Parameters<typeof undiciFetch>[1]),
-      signal,
-      dispatcher,
-    }) as unknown as Promise<Response>
+    return (
+      undiciFetch(url, {
+        ...(init as Parameters<typeof undiciFetch>[1]),
+        signal: abort.signal,
+        dispatcher,
+      }) as unknown as Promise<Response>
+    ).then(
+      response => {
+        answered = true
+        if (exchanges === 0) this.#release(abort)
+        return response
+      },
+      (err: unknown) => {
+        this.#release(abort)
+        throw err
+      },
+    )
   }
 
   /**
@@ -320,14 +373,7 @@ export class Session implements AsyncDisposable {
       return Promise.reject(err)
     }
 
-    const abort = new RequestAbort(Date.now() + timeout, timeout)
-    if (callerSignal !== undefined) {
-      const onCallerAbort = () => abort.abort(callerSignal.reason)
-      abort.callerSignal = callerSignal
-      abort.onCallerAbort = onCallerAbort
-      callerSignal.addEventListener('abort', onCallerAbort, { once: true })
-    }
-    this.#track(abort)
+    const abort = this.#track(timeout, callerSignal)
     this.#preparing++
     const withCredentials = credentials && options.withholdToken !== true
     let pending: void | Promise<void>
@@ -436,8 +482,16 @@ export class Session implements AsyncDisposable {
     )
   }
 
-  /** Adds a request to those in flight, and starts the deadline sweep if it is not running. */
-  #track(abort: RequestAbort): void {
+  /**
+   * A new request's abort handle, aborted by `callerSignal` and by the deadline `timeout` ms from
+   * now; it joins the requests in flight, and the deadline sweep starts if it is not running.
+   */
+  #track(timeout: number, callerSignal: AbortSignal | undefined): RequestAbort {
+    const abort = new RequestAbort(Date.now() + timeout, timeout)
+    if (callerSignal !== undefined) {
+      abort.callerSignal = callerSignal
+      this.#callerSignals.follow(callerSignal, abort)
+    }
     const head = this.#inFlight
     abort.next = head
     if (head !== undefined) head.prev = abort
@@ -447,6 +501,7 @@ export class Session implements AsyncDisposable {
       this.#sweeper = setInterval(this.#sweep, SWEEP_INTERVAL)
       this.#sweeper.unref()
     }
+    return abort
   }
 
   /** A request is over (its body closed, it failed, or it was aborted): it leaves the in-flight set. */
@@ -458,8 +513,7 @@ export class Session implements AsyncDisposable {
     else prev.next = next
     if (next !== undefined) next.prev = prev
     abort.prev = abort.next = undefined
-    if (abort.onCallerAbort !== undefined)
-      abort.callerSignal!.removeEventListener('abort', abort.onCallerAbort)
+    if (abort.callerSignal !== undefined) this.#callerSignals.unfollow(abort.callerSignal, abort)
     if (this.#closed && this.#inFlight === undefined) this.#stopSweeping()
   }
 

@@ -1,11 +1,12 @@
 // The request hot path's building blocks: the per-session URL cache, the lazily parsed
 // PreparedRequest, the abort handle's release hook, and the deadline sweep.
+import { getEventListeners } from 'node:events'
 import t from 'tap'
 import { prepareRequest, TargetCache } from '../lib/http/prepare.js'
 import type { PreparedRequest } from '../lib/http/prepared-request.js'
 import { RequestAbort } from '../lib/http/request-abort.js'
-import { Session } from '../lib/session.js'
-import { echo, startServer } from './fixtures/http-server.js'
+import { RequestTimeoutError, Session } from '../lib/session.js'
+import { echo, eventually, startServer } from './fixtures/http-server.js'
 
 t.test('TargetCache: one parse per URL, relative to the base, bounded', async t => {
   const cache = new TargetCache(new URL('http://h:1/base/'))
@@ -129,3 +130,118 @@ t.test('a caller signal is let go when the request ends; aborting it later chang
   await (await hooked.get('/touched')).body.dump()
   t.same(seen, ['/touched'])
 })
+
+t.test('fetch runs under the session deadline too, body included, with no timer of its own', async t => {
+  let stall = true
+  const server = await startServer((req, res) => {
+    if (req.url === '/hop') res.writeHead(302, { location: '/slow-body' }).end()
+    else if (req.url === '/slow-body') {
+      // Headers and a first chunk, then the rest only when stall is lifted.
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 4 })
+      res.write('ok')
+      if (!stall) res.end('!!')
+    } else if (stall)
+      req.resume() // never answers
+    else res.end('fine')
+  })
+  t.teardown(server.close)
+  const session = new Session({ baseUrl: server.url, timeout: 300 })
+  let started = Date.now()
+  await t.rejects(session.fetch('/silent'), RequestTimeoutError, 'a fetch nobody answers')
+  t.ok(Date.now() - started < 1_300, 'rejected within the deadline + 1 s')
+  const response = await session.fetch('/hop')
+  t.equal(response.status, 200, 'after a redirect hop')
+  started = Date.now()
+  await t.rejects(response.text(), RequestTimeoutError, 'a body that stops arriving')
+  t.ok(Date.now() - started < 1_300, 'its body rejected within the deadline + 1 s')
+  stall = false
+  t.equal(await (await session.fetch('/hop')).text(), 'ok!!', 'the next fetch works, hop and body')
+  await session.close()
+  t.notOk(
+    process.getActiveResourcesInfo().includes('Timeout'),
+    'no timer left: every fetch ended with its body, and the sweep stopped',
+  )
+})
+
+t.test('fetch: a long-lived caller signal holds no listener once each fetch is over', async t => {
+  const server = await startServer((req, res, body) => {
+    if (req.url !== '/stalled-body') return echo(req, res, body)
+    res.writeHead(200, { 'content-length': 4 })
+    res.write('ok')
+  })
+  t.teardown(server.close)
+  await using session = new Session({ baseUrl: server.url })
+  const controller = new AbortController()
+  for (let i = 0; i < 50; i++) await (await session.fetch(`/n/${i}`, { signal: controller.signal })).text()
+  t.equal(getEventListeners(controller.signal, 'abort').length, 0, 'every listener was removed')
+  const pending = await session.fetch('/stalled-body', { signal: controller.signal })
+  const reason = new Error('the caller gave up')
+  const reading = pending.text()
+  controller.abort(reason)
+  await t.rejects(reading, reason, "the caller's reason, for a body that was already on its way")
+  await t.rejects(
+    session.fetch('/', { signal: controller.signal }),
+    reason,
+    'an aborted signal: nothing sent',
+  )
+  const other = new AbortController()
+  const ownSignal = session.fetch(new Request(`${server.url}/stalled-body`, { signal: other.signal }))
+  other.abort(reason)
+  await t.rejects(ownSignal, reason, "a Request's own signal is honoured")
+  const posted = await session.fetch(new Request(`${server.url}/p`, { method: 'POST', body: 'a=1' }), {
+    headers: { 'x-init': 'wins' },
+  })
+  const echoed = (await posted.json()) as { method: string; body: string; headers: Record<string, string> }
+  t.same(
+    [echoed.method, echoed.body, echoed.headers['x-init']],
+    ['POST', 'a=1', 'wins'],
+    "a global Request's method and body, with the caller's init on top",
+  )
+})
+
+t.test(
+  'one caller signal shared by 64 concurrent requests and fetches: one listener, all aborted',
+  async t => {
+    let holding = 0
+    const server = await startServer((req, res, body) => {
+      if (req.url !== '/hold') return echo(req, res, body)
+      holding++ // answers nothing until the caller gives up
+      req.resume()
+    })
+    t.teardown(server.close)
+    await using session = new Session({ baseUrl: server.url, connections: 128 })
+    const warnings: Error[] = []
+    const onWarning = (warning: Error) => warnings.push(warning)
+    process.on('warning', onWarning)
+    t.teardown(() => process.off('warning', onWarning))
+    const controller = new AbortController()
+    const { signal } = controller
+    await Promise.all(
+      Array.from({ length: 64 }, async (_, i) => {
+        await (await session.get(`/ok/${i}`, { signal })).body.dump()
+        await (await session.fetch(`/ok/${i}`, { signal })).arrayBuffer()
+      }),
+    )
+    t.equal(getEventListeners(signal, 'abort').length, 0, 'none left once they are over')
+    const held = [
+      ...Array.from({ length: 32 }, () => session.get('/hold', { signal })),
+      ...Array.from({ length: 32 }, () => session.fetch('/hold', { signal })),
+    ]
+    await eventually(() => holding === 64)
+    t.equal(getEventListeners(signal, 'abort').length, 1, 'one listener for 64 requests in flight')
+    const reason = new Error('shutting down')
+    controller.abort(reason)
+    const outcomes = await Promise.allSettled(held)
+    t.ok(
+      outcomes.every(outcome => outcome.status === 'rejected' && outcome.reason === reason),
+      "every request rejected with the caller's reason",
+    )
+    // Node emits its warning on the next tick after the 11th listener.
+    await new Promise(resolve => setImmediate(resolve))
+    t.same(
+      warnings.filter(warning => warning.name === 'MaxListenersExceededWarning'),
+      [],
+      'no MaxListenersExceededWarning',
+    )
+  },
+)

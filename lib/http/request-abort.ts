@@ -19,9 +19,8 @@ export class RequestAbort {
   readonly deadline: number
   /** The deadline's length in ms, for the error message. */
   readonly timeout: number
-  /** The caller's signal and this handle's listener on it, removed when the request ends. */
+  /** The caller's signal, followed (Session's CallerSignals) until the request ends. */
   callerSignal: AbortSignal | undefined
-  onCallerAbort: Listener | undefined
   /**
    * Links of the session's list of requests in flight: intrusive, because a Set costs an entry
    * to add and a rehash to delete on every request (~0.7 µs in the profile).
