@@ -2,6 +2,8 @@
 // PreparedRequest, the abort handle's release hook, and the deadline sweep.
 import { getEventListeners } from 'node:events'
 import t from 'tap'
+import type { Dispatcher } from 'undici'
+import { exchangeEndInterceptor } from '../lib/http/exchange-end.js'
 import { prepareRequest, TargetCache } from '../lib/http/prepare.js'
 import type { PreparedRequest } from '../lib/http/prepared-request.js'
 import { RequestAbort } from '../lib/http/request-abort.js'
@@ -148,6 +150,7 @@ t.test('fetch runs under the session deadline too, body included, with no timer 
   const session = new Session({ baseUrl: server.url, timeout: 300 })
   let started = Date.now()
   await t.rejects(session.fetch('/silent'), RequestTimeoutError, 'a fetch nobody answers')
+  await t.rejects(session.fetch('http://[bad'), TypeError, 'an unreadable URL rejects')
   t.ok(Date.now() - started < 1_300, 'rejected within the deadline + 1 s')
   const response = await session.fetch('/hop')
   t.equal(response.status, 200, 'after a redirect hop')
@@ -245,3 +248,32 @@ t.test(
     )
   },
 )
+
+t.test('exchangeEndInterceptor: one start and one end per dispatch, whichever way it ends', async t => {
+  const events: string[] = []
+  const observe = exchangeEndInterceptor(
+    () => events.push('start'),
+    () => events.push('end'),
+  )
+  const seen: string[] = []
+  const handler: Dispatcher.DispatchHandler = {
+    onResponseEnd: () => {
+      seen.push('handler end')
+      throw new Error('a throwing handler')
+    },
+    onResponseError: () => seen.push('handler error'),
+  }
+  // A dispatcher that, like undici's core, reports a throwing onResponseEnd through onResponseError.
+  const dispatch = observe((_opts, wrapped) => {
+    const controller = {} as Dispatcher.DispatchController
+    try {
+      wrapped.onResponseEnd?.(controller, {})
+    } catch (err) {
+      wrapped.onResponseError?.(controller, err as Error)
+    }
+    return true
+  })
+  dispatch({ path: '/', method: 'GET' }, handler)
+  t.same(events, ['start', 'end'], 'ended once')
+  t.same(seen, ['handler end', 'handler error'], 'the handler saw both, in order')
+})

@@ -7,7 +7,8 @@ import type { Dispatcher } from 'undici'
  * is how a session knows when a fetch (with every redirect hop it made) is really over.
  *
  * It sits outermost, so it sees every dispatch, including those an inner interceptor fails before
- * they reach the pool; `compose` hands it handlers in undici's current (onResponse*) shape.
+ * they reach the pool; `compose` hands it handlers in undici's current (onResponse*) shape. fetch
+ * never upgrades a connection, so there is no onRequestUpgrade to pass on.
  */
 export function exchangeEndInterceptor(
   onStart: () => void,
@@ -16,6 +17,7 @@ export function exchangeEndInterceptor(
   return dispatch =>
     function dispatchObserved(opts, handler) {
       onStart()
+      // undici reports a throwing onResponseEnd through onResponseError: one end per dispatch.
       let ended = false
       const end = () => {
         if (ended) return
@@ -24,8 +26,6 @@ export function exchangeEndInterceptor(
       }
       return dispatch(opts, {
         onRequestStart: (controller, context) => handler.onRequestStart?.(controller, context),
-        onRequestUpgrade: (controller, statusCode, headers, socket) =>
-          handler.onRequestUpgrade?.(controller, statusCode, headers, socket),
         onResponseStart: (controller, statusCode, headers, statusMessage) =>
           handler.onResponseStart?.(controller, statusCode, headers, statusMessage),
         onResponseData: (controller, chunk) => handler.onResponseData?.(controller, chunk),
