@@ -148,7 +148,7 @@ export class Session implements AsyncDisposable {
   readonly #callerSignals = new CallerSignals()
   /** The deadline sweep, running while #inFlight is not empty (see SWEEP_INTERVAL). */
   #sweeper: NodeJS.Timeout | undefined
-  /** Requests not yet handed to undici for the last time; close() waits for them. */
+  /** Requests and fetches without their final answer yet; close() waits for them. */
   #preparing = 0
   #whenPrepared: (() => void) | undefined
   #closed = false
@@ -317,6 +317,8 @@ export class Session implements AsyncDisposable {
     // and a caller signal is followed until the fetch ends (AbortSignal.any kept ~60 bytes per
     // fetch on a long-lived signal for good on Node 20).
     const abort = this.#track(this.#timeout, callerSignal)
+    // close() waits for it as for a request: it may still wait for a token before it is sent.
+    this.#preparing++
     // The fetch ends when its promise has settled and every exchange it made (one per redirect
     // hop) has ended, the last one with its body read to the end or aborted.
     let exchanges = 0
@@ -338,11 +340,13 @@ export class Session implements AsyncDisposable {
       }) as unknown as Promise<Response>
     ).then(
       response => {
+        this.#prepared()
         answered = true
         if (exchanges === 0) this.#release(abort)
         return response
       },
       (err: unknown) => {
+        this.#prepared()
         this.#release(abort)
         throw err
       },
@@ -461,14 +465,19 @@ export class Session implements AsyncDisposable {
 
   /** The request's last response goes to the caller; the request ends when undici lets go of it. */
   #delivered(abort: RequestAbort, response: ResponseData): ResponseData {
-    if (--this.#preparing === 0) this.#whenPrepared?.()
+    this.#prepared()
     abort.whenReleased(this.#release)
     return response
   }
 
+  /** A request or fetch has its final answer (or failed): close() need not wait for it any more. */
+  #prepared(): void {
+    if (--this.#preparing === 0) this.#whenPrepared?.()
+  }
+
   /** The request failed: it ends now, with the abort reason when it was aborted. */
   #failed(abort: RequestAbort, err: unknown): unknown {
-    if (--this.#preparing === 0) this.#whenPrepared?.()
+    this.#prepared()
     this.#release(abort)
     return abort.aborted ? abort.reason : err
   }

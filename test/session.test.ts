@@ -95,25 +95,32 @@ t.test('close(): rejects new requests, lets in-flight ones finish, is idempotent
   await eventually(() => server.openSockets.size === 0)
 })
 
-t.test('close() waits for requests still in their credentials step', async t => {
+t.test('close() waits for requests and fetches still in their credentials step', async t => {
   const server = await startServer(echo)
   t.teardown(server.close)
-  let release: () => void = () => {}
+  const releases: (() => void)[] = []
   class SlowSession extends Session {
     protected override authorize(): Promise<void> {
       return new Promise(resolve => {
-        release = resolve
+        releases.push(resolve)
       })
     }
   }
   const session = new SlowSession({ baseUrl: server.url })
   const pending = session.get('/')
-  await new Promise(resolve => setTimeout(resolve, 10))
+  const fetched = session.fetch('/f')
+  await eventually(() => releases.length === 2)
   const closing = session.close()
-  release()
+  releases[0]!() // the request's; the fetch still waits
   const response = await pending
   t.equal(response.statusCode, 200)
   await response.body.dump()
+  // Had close() stopped waiting with the request, it would have closed the pool by now.
+  await new Promise(resolve => setTimeout(resolve, 50))
+  releases[1]!()
+  const fetchedResponse = await fetched
+  t.equal(fetchedResponse.status, 200, 'the fetch was sent before the pool closed')
+  await fetchedResponse.arrayBuffer()
   await closing
 })
 
