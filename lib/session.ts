@@ -295,22 +295,22 @@ export class Session implements AsyncDisposable {
    * session's deadline (body included) like `request`: past it, fetch and the body reject with
    * RequestTimeoutError. `init.signal` (or a Request's own) aborts it too.
    */
-  fetch(input: string | URL | Request, requestInit: RequestInit = {}): Promise<Response> {
+  fetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
     if (this.#closed) return Promise.reject(new ClientClosedError())
     let url: string
-    let init = requestInit
+    let options = init
     try {
       if (typeof input === 'string' || input instanceof URL) url = new URL(input, this.#baseUrl).href
-      else [url, init] = requestParts(input, requestInit)
+      else [url, options] = requestParts(input, init)
     } catch (err) {
       return Promise.reject(err)
     }
-    const callerSignal = init.signal ?? undefined
+    const callerSignal = options.signal ?? undefined
     if (callerSignal?.aborted) return Promise.reject(callerSignal.reason)
     // Credentials stay with the origin first asked for: fetch follows redirects by itself.
     const origin = new URL(url).origin
     // fetch hands even a string body to the dispatcher as a stream; its text lets OAuth 1 sign it.
-    const body = init.body
+    const body = options.body
     const bodyText =
       typeof body === 'string' ? body : body instanceof URLSearchParams ? body.toString() : undefined
     // No AbortSignal.timeout or AbortSignal.any per call: the session's sweep keeps the deadline,
@@ -334,7 +334,7 @@ export class Session implements AsyncDisposable {
     )
     return (
       undiciFetch(url, {
-        ...(init as Parameters<typeof undiciFetch>[1]),
+        ...(options as Parameters<typeof undiciFetch>[1]),
         signal: abort.signal,
         dispatcher,
       }) as unknown as Promise<Response>
