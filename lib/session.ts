@@ -346,9 +346,7 @@ export class Session implements AsyncDisposable {
         return response
       },
       (err: unknown) => {
-        this.#prepared()
-        this.#release(abort)
-        throw err
+        throw this.#failed(abort, err)
       },
     )
   }
