@@ -16,12 +16,19 @@ import {
 import {
   isReplayable,
   type Prepared,
+  parseUrl,
   prepareRequest,
   type RequestOptions,
   TargetCache,
 } from './http/prepare.js'
 import type { PreparedRequest } from './http/prepared-request.js'
-import { redirectLocation, redirectOptions, stripCredentialHeaders } from './http/redirect.js'
+import {
+  CrossOriginHops,
+  redirectLocation,
+  redirectOptions,
+  stripCredentialHeaders,
+  stripCredentialParams,
+} from './http/redirect.js'
 import { RequestAbort } from './http/request-abort.js'
 import { sendWithRetries } from './http/retry.js'
 import { assertSecureTransport } from './http/transport.js'
@@ -137,6 +144,13 @@ export class Session implements AsyncDisposable {
   readonly #maxRedirections: number
   readonly #tokenRetries: number
   readonly #checkTransport: boolean
+  /**
+   * A proxy relays the session's http:// requests: http:// to a loopback host then travels in
+   * clear to the proxy, so it is not secure transport (only https:// is).
+   */
+  readonly #proxied: boolean
+  /** Aborted by destroy(): ends the waits between token-endpoint attempts. */
+  readonly #lifetime = new AbortController()
   readonly #base: Dispatcher
   readonly #owned: Dispatcher | undefined
   readonly #dispatcher: Dispatcher
@@ -153,9 +167,17 @@ export class Session implements AsyncDisposable {
   #whenPrepared: (() => void) | undefined
   #closed = false
   #closing: Promise<void> | undefined
+  /**
+   * The transport rule is checked before the credentials are made (no token is fetched for a
+   * request that may not carry it) and again after the last hook that may rewrite the URL (the
+   * protected_request compliance hook) has run.
+   */
   readonly #credentialsStep = (request: Prepared): void | Promise<void> => {
-    if (this.#checkTransport && !request.secure) assertSecureTransport(request.url)
-    return this.authorize(request)
+    if (this.#checkTransport) this.#assertSecure(request)
+    const pending = this.authorize(request)
+    if (!this.#checkTransport) return pending
+    if (pending === undefined) return this.#assertSecure(request)
+    return pending.then(() => this.#assertSecure(request))
   }
 
   constructor(options: SessionOptions = {}) {
@@ -178,7 +200,24 @@ export class Session implements AsyncDisposable {
     const { base, owned } = createDispatcher(options)
     this.#base = base
     this.#owned = owned
-    this.#dispatcher = base.compose(credentialsInterceptor(this.#credentialsStep))
+    // EnvHttpProxyAgent relays http:// requests only when HTTP_PROXY (or http_proxy) is set.
+    this.#proxied =
+      options.proxy === 'env'
+        ? Boolean(process.env.http_proxy || process.env.HTTP_PROXY)
+        : options.proxy !== undefined
+    this.#dispatcher = base.compose(
+      credentialsInterceptor(this.#credentialsStep, { hops: new CrossOriginHops(this.#timeout) }),
+    )
+  }
+
+  #assertSecure(request: Prepared): void {
+    if (request.secure && !(this.#proxied && !request.origin.startsWith('https:'))) return
+    assertSecureTransport(request.url, this.#proxied)
+  }
+
+  /** Throws InsecureTransportError when credentials may not travel to `url` (an endpoint call's). */
+  protected assertSecureUrl(url: URL): void {
+    if (this.#checkTransport) assertSecureTransport(url, this.#proxied)
   }
 
   /**
@@ -212,11 +251,6 @@ export class Session implements AsyncDisposable {
   /** The session's whole-request deadline in ms. */
   protected get timeout(): number {
     return this.#timeout
-  }
-
-  /** Whether credentials may go over http:// to non-loopback hosts. */
-  protected get checksTransport(): boolean {
-    return this.#checkTransport
   }
 
   /** An undici Dispatcher that adds this session's credentials: for undici.request, fetch, setGlobalDispatcher. */
@@ -285,6 +319,7 @@ export class Session implements AsyncDisposable {
         retries: this.#tokenRetries,
         onlyIfUnsent: options.onlyIfUnsent === true,
         signal: options.signal,
+        lifetime: this.#lifetime.signal,
         notAfter: options.notAfter ?? Date.now() + this.#timeout,
       },
     )
@@ -300,7 +335,7 @@ export class Session implements AsyncDisposable {
     let url: string
     let options = init
     try {
-      if (typeof input === 'string' || input instanceof URL) url = new URL(input, this.#baseUrl).href
+      if (typeof input === 'string' || input instanceof URL) url = parseUrl(input, this.#baseUrl).href
       else [url, options] = requestParts(input, init)
     } catch (err) {
       return Promise.reject(err)
@@ -324,7 +359,10 @@ export class Session implements AsyncDisposable {
     let exchanges = 0
     let answered = false
     const dispatcher = this.#base.compose(
-      credentialsInterceptor(this.#credentialsStep, to => to === origin, bodyText),
+      credentialsInterceptor(this.#credentialsStep, {
+        origin,
+        ...(bodyText === undefined ? {} : { bodyText }),
+      }),
       exchangeEndInterceptor(
         () => exchanges++,
         () => {
@@ -458,7 +496,10 @@ export class Session implements AsyncDisposable {
       headers: request.headers,
       body: request.body as Dispatcher.DispatchOptions['body'],
       signal: abort,
-    }
+      // The session follows redirects itself (#exchange), keeping credentials on their origin: a
+      // redirect-following dispatcher it was given must not replay them elsewhere.
+      maxRedirections: 0,
+    } as Dispatcher.RequestOptions
   }
 
   /** The request's last response goes to the caller; the request ends when undici lets go of it. */
@@ -582,8 +623,11 @@ export class Session implements AsyncDisposable {
       }
       response = undefined
       request = prepareRequest(url, options, method, this.#targets, this.#baseUrl, this.#headers)
-      if (request.origin !== credentialOrigin) stripCredentialHeaders(request.headers)
-      else if (credentials) {
+      if (request.origin !== credentialOrigin) {
+        stripCredentialHeaders(request.headers)
+        const path = stripCredentialParams(request.path)
+        if (path !== request.path) request.url = new URL(`${request.origin}${path}`)
+      } else if (credentials) {
         const pending = this.#credentialsStep(request)
         if (pending !== undefined) await abandonable(pending, abort)
       }
@@ -605,6 +649,7 @@ export class Session implements AsyncDisposable {
   /** Aborts in-flight requests with `reason` and closes every socket the session owns. */
   async destroy(reason: Error = new ClientClosedError('the client was destroyed')): Promise<void> {
     this.#closed = true
+    this.#lifetime.abort(reason)
     for (let abort = this.#inFlight; abort !== undefined; abort = this.#inFlight) {
       this.#release(abort)
       abort.abort(reason)

@@ -74,8 +74,7 @@ t.test('forms, URLs and replayability', async t => {
   t.ok(isReplayable('x') && isReplayable(null) && isReplayable(new Uint8Array(1)))
   t.notOk(isReplayable(Readable.from(['x'])))
   const request = prepareDispatch(
-    'http://h:1',
-    '/p?q=1',
+    new URL('http://h:1/p?q=1'),
     'post',
     { 'Content-Type': 'application/x-www-form-urlencoded' },
     'a=1',

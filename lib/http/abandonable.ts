@@ -1,9 +1,18 @@
+import { watchAbort } from './abort-watch.js'
+
 /** What `abandonable` needs of an abort signal: an AbortSignal, or the session's RequestAbort. */
 export interface AbortLike {
   readonly aborted: boolean
   readonly reason: unknown
   addEventListener(type: 'abort', listener: () => void): void
   removeEventListener(type: 'abort', listener: () => void): void
+}
+
+/** Calls `onAbort` when `signal` aborts; a caller's AbortSignal gets one listener however many wait on it. */
+function onAbortOf(signal: AbortLike, onAbort: () => void): () => void {
+  if (signal instanceof AbortSignal) return watchAbort(signal, onAbort)
+  signal.addEventListener('abort', onAbort)
+  return () => signal.removeEventListener('abort', onAbort)
 }
 
 /**
@@ -14,15 +23,14 @@ export function abandonable<T>(promise: Promise<T>, signal: AbortLike | undefine
   if (signal === undefined) return promise
   if (signal.aborted) return Promise.reject(signal.reason)
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason)
-    signal.addEventListener('abort', onAbort)
+    const stop = onAbortOf(signal, () => reject(signal.reason))
     promise.then(
       value => {
-        signal.removeEventListener('abort', onAbort)
+        stop()
         resolve(value)
       },
       (err: unknown) => {
-        signal.removeEventListener('abort', onAbort)
+        stop()
         reject(err)
       },
     )

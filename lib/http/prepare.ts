@@ -47,9 +47,23 @@ export function toSearchParams(input: QueryInput | FormInput): URLSearchParams {
   return params
 }
 
+/**
+ * `url` against `baseUrl`. A string beginning with two slashes (or a slash and a backslash, which
+ * WHATWG URL reads alike) is a scheme-relative URL that names a host of its own: with a base URL
+ * it is refused, since a path built as `/${userInput}` must never change the origin.
+ */
+export function parseUrl(url: string | URL, baseUrl: URL | undefined): URL {
+  if (baseUrl !== undefined && typeof url === 'string' && /^\s*[/\\]{2}/.test(url)) {
+    throw new TypeError(
+      "a request URL that begins with '//' names another host than baseUrl's: pass an absolute URL or a path",
+    )
+  }
+  return new URL(url, baseUrl)
+}
+
 /** Resolves the URL against `baseUrl` and appends `query` to the query string it already has. */
 export function resolveUrl(url: string | URL, baseUrl: URL | undefined, query: QueryInput | undefined): URL {
-  const resolved = new URL(url, baseUrl)
+  const resolved = parseUrl(url, baseUrl)
   if (query !== undefined) {
     const extra = toSearchParams(query).toString()
     if (extra !== '')
@@ -121,7 +135,7 @@ export class TargetCache {
     const key = typeof url === 'string' ? url : url.href
     let target = this.#targets.get(key)
     if (target === undefined) {
-      target = toTarget(new URL(url, this.#baseUrl))
+      target = toTarget(parseUrl(url, this.#baseUrl))
       if (this.#targets.size >= TARGET_CACHE_SIZE) this.#targets.clear()
       this.#targets.set(key, target)
     }
@@ -230,8 +244,7 @@ export function prepareRequest(
 
 /** Builds the request the credentials step sees from undici dispatch options (interceptor path). */
 export function prepareDispatch(
-  origin: string | URL,
-  path: string,
+  url: URL,
   method: string,
   rawHeaders: DispatchHeaders,
   body: unknown,
@@ -239,7 +252,7 @@ export function prepareDispatch(
   const headers = readDispatchHeaders(rawHeaders)
   return new Prepared(
     method.toUpperCase(),
-    toTarget(new URL(path, origin)),
+    toTarget(url),
     headers,
     (body ?? null) as RequestBody,
     readForm(headers, body),

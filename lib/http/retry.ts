@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici'
+import { watchAbort } from './abort-watch.js'
 import { firstHeader } from './headers.js'
 
 export interface RetryPolicy {
@@ -11,6 +12,8 @@ export interface RetryPolicy {
   onlyIfUnsent?: boolean
   /** Aborts the waits between attempts (and, through the request, the attempts themselves). */
   signal?: AbortSignal | undefined
+  /** Aborts the waits too: the session's own, aborted by destroy(). */
+  lifetime?: AbortSignal | undefined
   /** Epoch ms: no retry is started whose wait would end after it. */
   notAfter: number
 }
@@ -46,18 +49,23 @@ function backoff(attempt: number): number {
   return ceiling / 2 + Math.random() * (ceiling / 2)
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+/** Waits `ms`, or rejects with the reason of the first of `signals` to abort (one listener per signal). */
+function sleep(ms: number, signals: readonly (AbortSignal | undefined)[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason)
-    const onAbort = () => {
-      clearTimeout(timer)
-      reject(signal!.reason)
-    }
+    const watching = signals.filter(signal => signal !== undefined)
+    const aborted = watching.find(signal => signal.aborted)
+    if (aborted !== undefined) return reject(aborted.reason)
+    const stops = watching.map(signal =>
+      watchAbort(signal, () => {
+        clearTimeout(timer)
+        for (const stop of stops) stop()
+        reject(signal.reason)
+      }),
+    )
     const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
+      for (const stop of stops) stop()
       resolve()
     }, ms)
-    signal?.addEventListener('abort', onAbort, { once: true })
   })
 }
 
@@ -83,12 +91,13 @@ export async function sendWithRetries(
       const code = errorCode(err)
       const unsent = code !== undefined && UNSENT.has(code)
       const unanswered = code !== undefined && UNANSWERED.has(code) && !raceRetried && !policy.onlyIfUnsent
-      if (retriesLeft === 0 || policy.signal?.aborted || !(unsent || unanswered)) throw err
+      if (retriesLeft === 0 || policy.signal?.aborted || policy.lifetime?.aborted || !(unsent || unanswered))
+        throw err
       const delay = unanswered ? 0 : backoff(n)
       if (Date.now() + delay > policy.notAfter) throw err
       if (unanswered) raceRetried = true
       retriesLeft--
-      await sleep(delay, policy.signal)
+      await sleep(delay, [policy.signal, policy.lifetime])
       continue
     }
     if (retriesLeft === 0 || policy.onlyIfUnsent || !RETRYABLE_STATUS.has(response.statusCode))
@@ -97,6 +106,6 @@ export async function sendWithRetries(
     if (Date.now() + delay > policy.notAfter) return response
     await response.body.dump()
     retriesLeft--
-    await sleep(delay, policy.signal)
+    await sleep(delay, [policy.signal, policy.lifetime])
   }
 }

@@ -15,14 +15,14 @@ export function isSecureTransport(url: URL): boolean {
 }
 
 /**
- * Credentials travel only over https://, or over http:// to loopback (RFC 6749 §10.3 and §3.1
+ * Credentials travel only over https://, or over http:// to loopback when no proxy relays them (RFC 6749 §10.3 and §3.1
  * require TLS for tokens and credentials). The message names the URL without its query, which
  * may already hold a token.
  */
-export function assertSecureTransport(url: URL): void {
-  if (isSecureTransport(url)) return
+export function assertSecureTransport(url: URL, proxied = false): void {
+  if (isSecureTransport(url) && !(proxied && url.protocol !== 'https:')) return
   throw new InsecureTransportError(
-    `refusing to send credentials over ${url.protocol}//${url.host}${url.pathname}: ` +
-      'use https://, a loopback host, or allowInsecureTransport: true',
+    `refusing to send credentials over ${url.protocol}//${url.host}${url.pathname}${proxied ? ' through a proxy' : ''}: ` +
+      `use https://${proxied ? '' : ', a loopback host'}, or allowInsecureTransport: true`,
   )
 }

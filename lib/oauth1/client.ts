@@ -4,7 +4,6 @@ import { readCappedText } from '../http/body.js'
 import { firstHeader } from '../http/headers.js'
 import { checkOneOf, checkString, checkUrl, optionError } from '../http/options.js'
 import type { PreparedRequest } from '../http/prepared-request.js'
-import { assertSecureTransport } from '../http/transport.js'
 import type { KeyLike } from '../key-like.js'
 import { Session, type SessionOptions } from '../session.js'
 import { assertRealm, SIGNATURE_TYPES, type SignatureType } from './placement.js'
@@ -320,7 +319,7 @@ export class OAuth1Client extends Session {
    */
   async #fetchToken(call: TokenCall): Promise<OAuth1Token> {
     const url = new URL(call.url, this.#baseUrl)
-    if (this.checksTransport) assertSecureTransport(url)
+    this.assertSecureUrl(url)
     const signer = this.#createSigner(call.tokenSecret)
     const response = await this.requestToEndpoint(
       url,

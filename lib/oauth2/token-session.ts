@@ -2,7 +2,6 @@ import { MissingTokenError, OAuthError, TokenExpiredError } from '../errors.js'
 import { MAX_OAUTH_BODY, readCappedText } from '../http/body.js'
 import { checkFunction, checkOneOf, optionError } from '../http/options.js'
 import type { PreparedRequest } from '../http/prepared-request.js'
-import { assertSecureTransport } from '../http/transport.js'
 import { type ResponseData, Session, type SessionOptions } from '../session.js'
 import { RefreshQueue, type Renewal } from './refresh-queue.js'
 import { type EndpointResponse, type OAuth2Token, renewalTime, toToken } from './token.js'
@@ -204,7 +203,7 @@ export abstract class TokenSession extends Session {
       authenticate?: (headers: Record<string, string>, body: URLSearchParams) => void | Promise<void>
     } = {},
   ): Promise<{ response: EndpointResponse; sentAt: number }> {
-    if (this.checksTransport) assertSecureTransport(url)
+    this.assertSecureUrl(url)
     let sentAt = 0
     const raw = await this.requestToEndpoint(
       url,
