@@ -1,11 +1,11 @@
 import { inspect } from 'node:util'
 import { Agent, type Dispatcher, EnvHttpProxyAgent, ProxyAgent, fetch as undiciFetch } from 'undici'
-import { ClientClosedError, RequestTimeoutError } from './errors.js'
+import { ClientClosedError } from './errors.js'
 import { abandonable } from './http/abandonable.js'
-import { CallerSignals } from './http/caller-signals.js'
 import { credentialsInterceptor } from './http/credentials-interceptor.js'
 import { exchangeEndInterceptor } from './http/exchange-end.js'
 import { type HeaderRecord, mergeHeaders } from './http/headers.js'
+import { InFlight } from './http/in-flight.js'
 import {
   checkNonNegativeInteger,
   checkPositiveInteger,
@@ -29,7 +29,7 @@ import {
   stripCredentialHeaders,
   stripCredentialParams,
 } from './http/redirect.js'
-import { RequestAbort } from './http/request-abort.js'
+import type { RequestAbort } from './http/request-abort.js'
 import { sendWithRetries } from './http/retry.js'
 import { assertSecureTransport } from './http/transport.js'
 
@@ -77,13 +77,6 @@ const NO_OPTIONS: RequestOptions = Object.freeze({})
 const DEFAULT_TIMEOUT = 30_000
 const DEFAULT_CONNECT_TIMEOUT = 10_000
 const DEFAULT_CONNECTIONS = 64
-
-/**
- * How often the session looks for requests past their deadline. One interval per session (only
- * while requests are in flight) instead of a timer per request, which cost ~2.4 µs to arm and
- * clear; a deadline fires at most this much late.
- */
-const SWEEP_INTERVAL = 100
 
 /**
  * A Request as a URL and the init that rebuilds it (the caller's init winning): undici's fetch
@@ -154,17 +147,8 @@ export class Session implements AsyncDisposable {
   readonly #base: Dispatcher
   readonly #owned: Dispatcher | undefined
   readonly #dispatcher: Dispatcher
-  /**
-   * One abort handle per request from its start until its body is done, linked through
-   * RequestAbort.prev/next (this is the head); destroy() aborts them.
-   */
-  #inFlight: RequestAbort | undefined
-  readonly #callerSignals = new CallerSignals()
-  /** The deadline sweep, running while #inFlight is not empty (see SWEEP_INTERVAL). */
-  #sweeper: NodeJS.Timeout | undefined
-  /** Requests and fetches without their final answer yet; close() waits for them. */
-  #preparing = 0
-  #whenPrepared: (() => void) | undefined
+  /** Requests and fetches from their start until their body is done; close() waits for their answers. */
+  readonly #inFlight = new InFlight()
   #closed = false
   #closing: Promise<void> | undefined
   /**
@@ -351,9 +335,8 @@ export class Session implements AsyncDisposable {
     // No AbortSignal.timeout or AbortSignal.any per call: the session's sweep keeps the deadline,
     // and a caller signal is followed until the fetch ends (AbortSignal.any kept ~60 bytes per
     // fetch on a long-lived signal for good on Node 20).
-    const abort = this.#track(this.#timeout, callerSignal)
     // close() waits for it as for a request: it may still wait for a token before it is sent.
-    this.#preparing++
+    const abort = this.#inFlight.start(this.#timeout, callerSignal)
     // The fetch ends when its promise has settled and every exchange it made (one per redirect
     // hop) has ended, the last one with its body read to the end or aborted.
     let exchanges = 0
@@ -366,7 +349,7 @@ export class Session implements AsyncDisposable {
       exchangeEndInterceptor(
         () => exchanges++,
         () => {
-          if (--exchanges === 0 && answered) this.#release(abort)
+          if (--exchanges === 0 && answered) this.#inFlight.end(abort)
         },
       ),
     )
@@ -378,13 +361,13 @@ export class Session implements AsyncDisposable {
       }) as unknown as Promise<Response>
     ).then(
       response => {
-        this.#prepared()
+        this.#inFlight.answered()
         answered = true
-        if (exchanges === 0) this.#release(abort)
+        if (exchanges === 0) this.#inFlight.end(abort)
         return response
       },
       (err: unknown) => {
-        throw this.#failed(abort, err)
+        throw this.#inFlight.failed(abort, err)
       },
     )
   }
@@ -413,14 +396,13 @@ export class Session implements AsyncDisposable {
       return Promise.reject(err)
     }
 
-    const abort = this.#track(timeout, callerSignal)
-    this.#preparing++
+    const abort = this.#inFlight.start(timeout, callerSignal)
     const withCredentials = credentials && options.withholdToken !== true
     let pending: void | Promise<void>
     try {
       pending = withCredentials ? this.#credentialsStep(request) : undefined
     } catch (err) {
-      return Promise.reject(this.#failed(abort, err))
+      return Promise.reject(this.#inFlight.failed(abort, err))
     }
     // A credentials step that must wait (a token renewal) costs each waiter one abandonable wait and one
     // .then before the same dispatch as the fast path.
@@ -428,7 +410,7 @@ export class Session implements AsyncDisposable {
       return abandonable(pending, abort).then(
         () => this.#dispatch(url, options, method, withCredentials, maxRedirections, abort, request),
         (err: unknown) => {
-          throw this.#failed(abort, err)
+          throw this.#inFlight.failed(abort, err)
         },
       )
     }
@@ -452,7 +434,7 @@ export class Session implements AsyncDisposable {
     return new Promise<ResponseData>((resolve, reject) => {
       const onResponse = (err: Error | null, response: ResponseData) => {
         if (err !== null) {
-          reject(this.#failed(abort, err))
+          reject(this.#inFlight.failed(abort, err))
           return
         }
         const status = response.statusCode
@@ -477,13 +459,13 @@ export class Session implements AsyncDisposable {
           )
           return
         }
-        resolve(this.#delivered(abort, response))
+        resolve(this.#inFlight.delivered(abort, response))
       }
       try {
         this.#base.request(this.#dispatchOptions(request, abort), onResponse)
       } catch (err) {
         // undici reports its own errors through the callback; another Dispatcher may throw.
-        reject(this.#failed(abort, err))
+        reject(this.#inFlight.failed(abort, err))
       }
     })
   }
@@ -502,90 +484,13 @@ export class Session implements AsyncDisposable {
     } as Dispatcher.RequestOptions
   }
 
-  /** The request's last response goes to the caller; the request ends when undici lets go of it. */
-  #delivered(abort: RequestAbort, response: ResponseData): ResponseData {
-    this.#prepared()
-    abort.whenReleased(this.#release)
-    return response
-  }
-
-  /** A request or fetch has its final answer (or failed): close() need not wait for it any more. */
-  #prepared(): void {
-    if (--this.#preparing === 0) this.#whenPrepared?.()
-  }
-
-  /** The request failed: it ends now, with the abort reason when it was aborted. */
-  #failed(abort: RequestAbort, err: unknown): unknown {
-    this.#prepared()
-    this.#release(abort)
-    return abort.aborted ? abort.reason : err
-  }
-
   #settle(abort: RequestAbort, exchange: Promise<ResponseData>): Promise<ResponseData> {
     return exchange.then(
-      response => this.#delivered(abort, response),
+      response => this.#inFlight.delivered(abort, response),
       (err: unknown) => {
-        throw this.#failed(abort, err)
+        throw this.#inFlight.failed(abort, err)
       },
     )
-  }
-
-  /**
-   * A new request's abort handle, aborted by `callerSignal` and by the deadline `timeout` ms from
-   * now; it joins the requests in flight, and the deadline sweep starts if it is not running.
-   */
-  #track(timeout: number, callerSignal: AbortSignal | undefined): RequestAbort {
-    const abort = new RequestAbort(Date.now() + timeout, timeout)
-    if (callerSignal !== undefined) {
-      abort.callerSignal = callerSignal
-      this.#callerSignals.follow(callerSignal, abort)
-    }
-    const head = this.#inFlight
-    abort.next = head
-    if (head !== undefined) head.prev = abort
-    this.#inFlight = abort
-    abort.listed = true
-    if (this.#sweeper === undefined) {
-      this.#sweeper = setInterval(this.#sweep, SWEEP_INTERVAL)
-      this.#sweeper.unref()
-    }
-    return abort
-  }
-
-  /** A request is over (its body closed, it failed, or it was aborted): it leaves the in-flight set. */
-  readonly #release = (abort: RequestAbort): void => {
-    if (!abort.listed) return
-    abort.listed = false
-    const { prev, next } = abort
-    if (prev === undefined) this.#inFlight = next
-    else prev.next = next
-    if (next !== undefined) next.prev = prev
-    abort.prev = abort.next = undefined
-    if (abort.callerSignal !== undefined) this.#callerSignals.unfollow(abort.callerSignal, abort)
-    if (this.#closed && this.#inFlight === undefined) this.#stopSweeping()
-  }
-
-  /** Aborts every request whose deadline has passed; stops itself when nothing is in flight. */
-  readonly #sweep = (): void => {
-    if (this.#inFlight === undefined) {
-      this.#stopSweeping()
-      return
-    }
-    const now = Date.now()
-    let abort: RequestAbort | undefined = this.#inFlight
-    while (abort !== undefined) {
-      const next: RequestAbort | undefined = abort.next
-      if (now >= abort.deadline) {
-        this.#release(abort)
-        abort.abort(new RequestTimeoutError(abort.timeout))
-      }
-      abort = next
-    }
-  }
-
-  #stopSweeping(): void {
-    clearInterval(this.#sweeper)
-    this.#sweeper = undefined
   }
 
   /** The slow path: from a first response that asks for it, follows redirects and one 401 retry. */
@@ -637,12 +542,10 @@ export class Session implements AsyncDisposable {
   /** Stops new requests, lets in-flight ones finish, then closes every socket the session owns. */
   close(): Promise<void> {
     this.#closed = true
-    this.#closing ??= this.#drain()
+    this.#closing ??= this.#inFlight
+      .close()
       .then(() => this.#owned?.close())
-      .then(() => {
-        // Bodies still unread keep the sweep, which then ends with the last of them.
-        if (this.#inFlight === undefined) this.#stopSweeping()
-      })
+      .then(() => this.#inFlight.idle())
     return this.#closing
   }
 
@@ -650,22 +553,12 @@ export class Session implements AsyncDisposable {
   async destroy(reason: Error = new ClientClosedError('the client was destroyed')): Promise<void> {
     this.#closed = true
     this.#lifetime.abort(reason)
-    for (let abort = this.#inFlight; abort !== undefined; abort = this.#inFlight) {
-      this.#release(abort)
-      abort.abort(reason)
-    }
+    this.#inFlight.abortAll(reason)
     await this.#owned?.destroy(reason)
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close()
-  }
-
-  #drain(): Promise<void> {
-    if (this.#preparing === 0) return Promise.resolve()
-    return new Promise(resolve => {
-      this.#whenPrepared = resolve
-    })
   }
 
   /** Non-secret fields shown by util.inspect and JSON.stringify; subclasses add theirs. */
