@@ -3,14 +3,16 @@ import { Agent, type Dispatcher, EnvHttpProxyAgent, ProxyAgent, fetch as undiciF
 import { ClientClosedError, RequestTimeoutError } from './errors.js'
 import { abandonable } from './http/abandonable.js'
 import { CallerSignals } from './http/caller-signals.js'
-import { credentialsInterceptor } from './http/credentials-interceptor.js'
+import { closedSessionInterceptor, credentialsInterceptor } from './http/credentials-interceptor.js'
 import { exchangeEndInterceptor } from './http/exchange-end.js'
 import { type HeaderRecord, mergeHeaders } from './http/headers.js'
 import {
   checkNonNegativeInteger,
   checkPositiveInteger,
   checkPositiveNumber,
+  checkKnownKeys,
   checkUrl,
+  type OptionNames,
   optionError,
 } from './http/options.js'
 import {
@@ -58,6 +60,22 @@ export interface SessionOptions {
    * that died before answering), with backoff inside the call's deadline (default 2; 0 disables).
    */
   tokenRetries?: number
+}
+
+/** The names SessionOptions has; a name outside its class's list is refused at construction. */
+export const SESSION_OPTIONS: OptionNames<SessionOptions> = {
+  baseUrl: true,
+  headers: true,
+  timeout: true,
+  connectTimeout: true,
+  connections: true,
+  pipelining: true,
+  keepAliveTimeout: true,
+  maxRedirections: true,
+  proxy: true,
+  dispatcher: true,
+  allowInsecureTransport: true,
+  tokenRetries: true,
 }
 
 export type ResponseData = Dispatcher.ResponseData
@@ -130,6 +148,11 @@ function createDispatcher(options: SessionOptions): { base: Dispatcher; owned: D
  * `request`, `fetch` and the `dispatcher` alike. The OAuth clients extend it.
  */
 export class Session implements AsyncDisposable {
+  /**
+   * Every option name the class accepts: the constructor refuses any other (a typo would otherwise
+   * be ignored). A subclass with options of its own replaces it with the full list.
+   */
+  protected static readonly optionNames: readonly string[] = Object.keys(SESSION_OPTIONS)
   readonly #baseUrl: URL | undefined
   readonly #targets: TargetCache
   readonly #headers: HeaderRecord
@@ -160,6 +183,7 @@ export class Session implements AsyncDisposable {
 
   constructor(options: SessionOptions = {}) {
     if (options === null || typeof options !== 'object') throw optionError('options', 'an object', options)
+    checkKnownKeys(`${new.target.name} option`, options, new.target.optionNames)
     this.#baseUrl = checkUrl('baseUrl', options.baseUrl)
     this.#targets = new TargetCache(this.#baseUrl)
     if (options.headers !== undefined && (options.headers === null || typeof options.headers !== 'object')) {
@@ -178,7 +202,11 @@ export class Session implements AsyncDisposable {
     const { base, owned } = createDispatcher(options)
     this.#base = base
     this.#owned = owned
-    this.#dispatcher = base.compose(credentialsInterceptor(this.#credentialsStep))
+    // The last interceptor runs first: a closed session refuses before any credentials step.
+    this.#dispatcher = base.compose(
+      credentialsInterceptor(this.#credentialsStep),
+      closedSessionInterceptor(() => this.#closed),
+    )
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici'
+import { ClientClosedError } from '../errors.js'
 import { type Prepared, prepareDispatch } from './prepare.js'
 
 /** A session's credentials step, as the interceptor calls it: synchronous when no I/O is needed. */
@@ -19,6 +20,25 @@ export type CredentialsStep = (request: Prepared) => void | Promise<void>
  * its first dispatch, so a redirect to another origin does not carry them there. Retries of the
  * same handler to the same origin get fresh ones.
  */
+/** undici's own asynchronous interceptors (dns) report failures before dispatch this way. */
+function failBeforeDispatch(handler: Dispatcher.DispatchHandler, err: unknown): void {
+  handler.onResponseError?.(null as unknown as Dispatcher.DispatchController, err as Error)
+}
+
+/**
+ * Fails every request dispatched after the session closed with ClientClosedError, as
+ * `Session.request` does, before it reaches credentials or the closed pool (whose own error,
+ * UND_ERR_DESTROYED, would not say why).
+ */
+export function closedSessionInterceptor(isClosed: () => boolean): Dispatcher.DispatcherComposeInterceptor {
+  return dispatch =>
+    function dispatchUnlessClosed(opts, handler) {
+      if (!isClosed()) return dispatch(opts, handler)
+      failBeforeDispatch(handler, new ClientClosedError())
+      return true
+    }
+}
+
 export function credentialsInterceptor(
   step: CredentialsStep,
   shouldAuthorize: (origin: string) => boolean = () => true,
@@ -59,10 +79,7 @@ export function credentialsInterceptor(
           handler,
         )
       }
-      // undici's own asynchronous interceptors (dns) report failures before dispatch this way.
-      const fail = (err: unknown) => {
-        handler.onResponseError?.(null as unknown as Dispatcher.DispatchController, err as Error)
-      }
+      const fail = (err: unknown) => failBeforeDispatch(handler, err)
       let pending: void | Promise<void>
       try {
         pending = step(request)
