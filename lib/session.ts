@@ -7,10 +7,10 @@ import { closedSessionInterceptor, credentialsInterceptor } from './http/credent
 import { exchangeEndInterceptor } from './http/exchange-end.js'
 import { type HeaderRecord, mergeHeaders } from './http/headers.js'
 import {
+  checkKnownKeys,
   checkNonNegativeInteger,
   checkPositiveInteger,
   checkPositiveNumber,
-  checkKnownKeys,
   checkUrl,
   type OptionNames,
   optionError,

@@ -480,8 +480,14 @@ t.test(
       name: 'TypeError',
       message: 'no token endpoint: set the `tokenEndpoint` option or use OAuth2Client.discover()',
     })
-    await t.rejects(noUrl.revokeToken(undefined, { token: 'x' }), /no revocation endpoint: set the `revocationEndpoint`/)
-    await t.rejects(noUrl.introspectToken(undefined, { token: 'x' }), /set the `introspectionEndpoint` option/)
+    await t.rejects(
+      noUrl.revokeToken(undefined, { token: 'x' }),
+      /no revocation endpoint: set the `revocationEndpoint`/,
+    )
+    await t.rejects(
+      noUrl.introspectToken(undefined, { token: 'x' }),
+      /set the `introspectionEndpoint` option/,
+    )
     await t.rejects(noUrl.revokeToken(), MissingTokenError)
     await using insecure = makeClient('http://example.invalid')
     await t.rejects(

@@ -198,7 +198,9 @@ function checkAuthMethod(what: string, value: unknown): ClientAuthMethod {
 function checkExtraParams(value: unknown): Record<string, string | string[]> {
   if (value === undefined) return {}
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new TypeError('createAuthorizationUrl: `extraParams` must be an object of parameter names to strings')
+    throw new TypeError(
+      'createAuthorizationUrl: `extraParams` must be an object of parameter names to strings',
+    )
   }
   const params = value as Record<string, unknown>
   for (const [name, item] of Object.entries(params)) {
@@ -207,7 +209,9 @@ function checkExtraParams(value: unknown): Record<string, string | string[]> {
       throw new TypeError(`createAuthorizationUrl: extraParams.${name} is set from ${own}, not extraParams`)
     }
     if (typeof item !== 'string' && !(Array.isArray(item) && item.every(i => typeof i === 'string'))) {
-      throw new TypeError(`createAuthorizationUrl: extraParams.${name} must be a string or an array of strings`)
+      throw new TypeError(
+        `createAuthorizationUrl: extraParams.${name} must be a string or an array of strings`,
+      )
     }
   }
   return params as Record<string, string | string[]>
@@ -665,7 +669,9 @@ export class OAuth2Client extends TokenSession {
         ),
     })
     const response =
-      call.responseHook === undefined ? sent.response : await this.#hooks.run(call.responseHook, sent.response)
+      call.responseHook === undefined
+        ? sent.response
+        : await this.#hooks.run(call.responseHook, sent.response)
     const failure = nonOAuthFailure(response, call.what, target, this.secrets())
     if (failure !== undefined) throw failure
     return { response, sentAt: sent.sentAt }

@@ -19,7 +19,12 @@ export type GrantType =
   | 'urn:ietf:params:oauth:grant-type:saml2-bearer'
   | ExtensionGrantType
 
-const RFC6749_GRANTS: readonly string[] = ['authorization_code', 'password', 'client_credentials', 'refresh_token']
+const RFC6749_GRANTS: readonly string[] = [
+  'authorization_code',
+  'password',
+  'client_credentials',
+  'refresh_token',
+]
 
 /** RFC 3986 §3.1: a scheme, then ':' and something after it. */
 const ABSOLUTE_URI = /^[A-Za-z][A-Za-z0-9+.-]*:./
