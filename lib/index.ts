@@ -30,7 +30,12 @@ export {
   type RefreshTokenParams,
   type TokenHintParams,
 } from './oauth2/client.js'
-export type { ClientAuthMethod, ClientAuthRequest, ClientCredentials } from './oauth2/client-auth-method.js'
+export type {
+  ClientAuthMethod,
+  ClientAuthMethodName,
+  ClientAuthRequest,
+  ClientCredentials,
+} from './oauth2/client-auth-method.js'
 export type {
   ComplianceHook,
   ComplianceHookName,
@@ -39,6 +44,7 @@ export type {
   RequestHook,
   ResponseHook,
 } from './oauth2/compliance-hooks.js'
+export type { ExtensionGrantType, GrantType } from './oauth2/grant-type.js'
 export type { AuthorizationServerMetadata } from './oauth2/metadata.js'
 export {
   type CodeChallengeMethod,
@@ -48,6 +54,7 @@ export {
 } from './oauth2/pkce.js'
 export type { EndpointResponse, OAuth2Token } from './oauth2/token.js'
 export type { TokenPlacement, TokenSessionOptions, UpdateToken } from './oauth2/token-session.js'
+export type { JwtAlgorithm, JwtHeader } from './rfc7523/assertion.js'
 export {
   AssertionClient,
   type AssertionClientOptions,

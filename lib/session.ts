@@ -2,15 +2,17 @@ import { inspect } from 'node:util'
 import { Agent, type Dispatcher, EnvHttpProxyAgent, ProxyAgent, fetch as undiciFetch } from 'undici'
 import { ClientClosedError } from './errors.js'
 import { abandonable } from './http/abandonable.js'
-import { credentialsInterceptor } from './http/credentials-interceptor.js'
+import { closedSessionInterceptor, credentialsInterceptor } from './http/credentials-interceptor.js'
 import { exchangeEndInterceptor } from './http/exchange-end.js'
 import { type HeaderRecord, mergeHeaders } from './http/headers.js'
 import { InFlight } from './http/in-flight.js'
 import {
+  checkKnownKeys,
   checkNonNegativeInteger,
   checkPositiveInteger,
   checkPositiveNumber,
   checkUrl,
+  type OptionNames,
   optionError,
 } from './http/options.js'
 import {
@@ -65,6 +67,22 @@ export interface SessionOptions {
    * that died before answering), with backoff inside the call's deadline (default 2; 0 disables).
    */
   tokenRetries?: number
+}
+
+/** The names SessionOptions has; a name outside its class's list is refused at construction. */
+export const SESSION_OPTIONS: OptionNames<SessionOptions> = {
+  baseUrl: true,
+  headers: true,
+  timeout: true,
+  connectTimeout: true,
+  connections: true,
+  pipelining: true,
+  keepAliveTimeout: true,
+  maxRedirections: true,
+  proxy: true,
+  dispatcher: true,
+  allowInsecureTransport: true,
+  tokenRetries: true,
 }
 
 export type ResponseData = Dispatcher.ResponseData
@@ -130,6 +148,11 @@ function createDispatcher(options: SessionOptions): { base: Dispatcher; owned: D
  * `request`, `fetch` and the `dispatcher` alike. The OAuth clients extend it.
  */
 export class Session implements AsyncDisposable {
+  /**
+   * Every option name the class accepts: the constructor refuses any other (a typo would otherwise
+   * be ignored). A subclass with options of its own replaces it with the full list.
+   */
+  protected static readonly optionNames: readonly string[] = Object.keys(SESSION_OPTIONS)
   readonly #baseUrl: URL | undefined
   readonly #targets: TargetCache
   readonly #headers: HeaderRecord
@@ -166,6 +189,7 @@ export class Session implements AsyncDisposable {
 
   constructor(options: SessionOptions = {}) {
     if (options === null || typeof options !== 'object') throw optionError('options', 'an object', options)
+    checkKnownKeys(`${new.target.name} option`, options, new.target.optionNames)
     this.#baseUrl = checkUrl('baseUrl', options.baseUrl)
     this.#targets = new TargetCache(this.#baseUrl)
     if (options.headers !== undefined && (options.headers === null || typeof options.headers !== 'object')) {
@@ -189,8 +213,10 @@ export class Session implements AsyncDisposable {
       options.proxy === 'env'
         ? Boolean(process.env.http_proxy || process.env.HTTP_PROXY)
         : options.proxy !== undefined
+    // The last interceptor runs first: a closed session refuses before any credentials step.
     this.#dispatcher = base.compose(
       credentialsInterceptor(this.#credentialsStep, { hops: new CrossOriginHops(this.#timeout) }),
+      closedSessionInterceptor(() => this.#closed),
     )
   }
 

@@ -456,15 +456,13 @@ t.test(
       client_id: 'public',
     })
 
-    await using custom = makeClient(api.server.url, { tokenEndpointAuthMethod: 'api_key' })
-    await t.rejects(custom.fetchToken(), /client auth method 'api_key' is not registered/)
     const apiKey: ClientAuthMethod = {
       name: 'api_key',
       authenticate(request, client) {
         request.headers['x-api-key'] = `${client.clientId}/${String(client.clientSecret)}`
       },
     }
-    custom.registerClientAuthMethod(apiKey)
+    await using custom = makeClient(api.server.url, { tokenEndpointAuthMethod: apiKey })
     await custom.fetchToken()
     t.equal(api.calls('/token').at(-1)!.headers['x-api-key'], `client-1/${SECRET}`)
     t.throws(
@@ -478,8 +476,18 @@ t.test(
     })
     await t.rejects(noSecret.fetchToken(), /client_secret_basic needs clientSecret as a string/)
     await using noUrl = new OAuth2Client({ clientId: 'c' })
-    await t.rejects(noUrl.fetchToken(), /no token endpoint URL/)
-    await t.rejects(noUrl.revokeToken(undefined, { token: 'x' }), /no revocation endpoint URL/)
+    await t.rejects(noUrl.fetchToken(), {
+      name: 'TypeError',
+      message: 'no token endpoint: set the `tokenEndpoint` option or use OAuth2Client.discover()',
+    })
+    await t.rejects(
+      noUrl.revokeToken(undefined, { token: 'x' }),
+      /no revocation endpoint: set the `revocationEndpoint`/,
+    )
+    await t.rejects(
+      noUrl.introspectToken(undefined, { token: 'x' }),
+      /set the `introspectionEndpoint` option/,
+    )
     await t.rejects(noUrl.revokeToken(), MissingTokenError)
     await using insecure = makeClient('http://example.invalid')
     await t.rejects(
@@ -517,9 +525,7 @@ t.test('createAuthorizationUrl: parameters, PKCE, nonce, state', async t => {
     state: 'st',
     codeVerifier: verifier,
     nonce: 'n1',
-    prompt: 'consent',
-    lst: ['a', 'b'],
-    skip: undefined,
+    extraParams: { prompt: 'consent', lst: ['a', 'b'] },
   })
   t.equal(
     built.url,

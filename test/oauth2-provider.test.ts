@@ -9,6 +9,7 @@ import t from 'tap'
 import { request } from 'undici'
 import { OAuthError } from '../lib/errors.js'
 import { OAuth2Client, type OAuth2ClientOptions } from '../lib/oauth2/client.js'
+import type { ClientAuthMethodName } from '../lib/oauth2/client-auth-method.js'
 import type { OAuth2Token } from '../lib/oauth2/token.js'
 import { oauthError } from './fixtures/match.js'
 import {
@@ -80,7 +81,7 @@ t.test('client credentials with client_secret_basic and client_secret_post', asy
     await using c = client({
       clientId: registered.client_id,
       clientSecret: registered.client_secret,
-      tokenEndpointAuthMethod: registered.token_endpoint_auth_method,
+      tokenEndpointAuthMethod: registered.token_endpoint_auth_method as ClientAuthMethodName,
       scope: ['api:read'],
       // The fixture's client-credentials tokens live 2 s: on a slow machine the resource call may
       // come after the client's renewal point, when it obtains a new one by itself.
@@ -108,7 +109,7 @@ t.test('authorization code + PKCE S256, end to end through the dev interactions'
     scope: 'openid offline_access api:read',
   })
   const { url, state, codeVerifier, nonce } = c.createAuthorizationUrl(op.urls.authorization, {
-    prompt: 'consent',
+    extraParams: { prompt: 'consent' },
   })
   const params = new URL(url).searchParams
   t.equal(params.get('code_challenge_method'), 'S256')

@@ -7,7 +7,7 @@
 import fc from 'fast-check'
 import t from 'tap'
 import { OAuthError } from '../lib/errors.js'
-import { OAuth2Client } from '../lib/oauth2/client.js'
+import { type AuthorizationUrlParams, OAuth2Client } from '../lib/oauth2/client.js'
 import type { OAuth2Token } from '../lib/oauth2/token.js'
 import {
   MARK,
@@ -55,6 +55,16 @@ function expectedValues(value: unknown): string[] {
   return items.map(item => new URLSearchParams([['', String(item)]]).get('') ?? '')
 }
 
+const AUTHORIZATION_URL_PARAMS = [
+  'state',
+  'codeVerifier',
+  'nonce',
+  'scope',
+  'redirectUri',
+  'responseType',
+  'extraParams',
+]
+
 t.test('createAuthorizationUrl: any parameters give a URL carrying them, or a TypeError', async t => {
   await using oauth = client()
   const params = fc.record(
@@ -65,7 +75,8 @@ t.test('createAuthorizationUrl: any parameters give a URL carrying them, or a Ty
       scope: fc.oneof(noise(), fc.array(noise(8), { maxLength: 3 })),
       redirectUri: noise(),
       responseType: fc.constantFrom('code', 'token', 'code id_token', 'none'),
-      extra: fc.dictionary(noise(10), extraValue, { maxKeys: 4 }),
+      extraParams: fc.dictionary(noise(10), extraValue, { maxKeys: 4 }),
+      stray: fc.dictionary(noise(10), extraValue, { maxKeys: 2 }),
     },
     { requiredKeys: [] },
   )
@@ -77,14 +88,17 @@ t.test('createAuthorizationUrl: any parameters give a URL carrying them, or a Ty
   )
   fc.assert(
     fc.property(endpoint, params, (url, input) => {
-      const { extra = {}, ...named } = input
-      const all = { ...extra, ...named }
+      const { stray = {}, ...named } = input
+      // Values of every type on purpose: what TypeScript would refuse, JavaScript callers can pass.
+      const all = { ...stray, ...named } as AuthorizationUrlParams
       const outcome = valueOrTypedError(
         () => oauth.createAuthorizationUrl(url, all),
         [TypeError],
         [CLIENT_SECRET],
       )
       if (!('value' in outcome)) return
+      if (Object.keys(stray).some(name => !AUTHORIZATION_URL_PARAMS.includes(name)))
+        throw new Error('an unknown parameter name was accepted')
       const result = outcome.value
       const query = new URL(result.url).searchParams
       if (query.get('state') !== new URLSearchParams([['', result.state]]).get('')) throw new Error('state')
@@ -95,9 +109,7 @@ t.test('createAuthorizationUrl: any parameters give a URL carrying them, or a Ty
         if (query.get('code_challenge_method') !== 'S256' || result.codeVerifier === undefined)
           throw new Error('no PKCE')
       }
-      for (const [name, value] of Object.entries(extra)) {
-        if (['state', 'codeVerifier', 'nonce', 'scope', 'redirectUri', 'responseType'].includes(name))
-          continue
+      for (const [name, value] of Object.entries(input.extraParams ?? {})) {
         const got = query.getAll(name)
         for (const wanted of expectedValues(value))
           if (!got.includes(wanted)) throw new Error(`extra ${name} lost`)

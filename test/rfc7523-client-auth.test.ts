@@ -71,7 +71,7 @@ t.test('client_secret_jwt: HS256/384/512 with every secret format', async t => {
   const cryptoKey = (alg: string) =>
     webcrypto.subtle.importKey('raw', bytes, { name: 'HMAC', hash: `SHA-${alg.slice(2)}` }, false, ['sign'])
 
-  for (const alg of ['HS256', 'HS384', 'HS512']) {
+  for (const alg of ['HS256', 'HS384', 'HS512'] as const) {
     const formats: [string, KeyLike, string | undefined][] = [
       ['string (RFC 7518 §3.2: UTF-8 octets)', secret, undefined],
       ['Uint8Array', new Uint8Array(bytes), undefined],
@@ -124,7 +124,7 @@ t.test('private_key_jwt: every asymmetric algorithm with every key format', asyn
     'ES512',
     'EdDSA',
     'Ed25519',
-  ]) {
+  ] as const) {
     const { privateKey, publicKey, webAlg } = keyPairFor(alg)
     const pkcs8 = privateKey.export({ format: 'pem', type: 'pkcs8' }) as string
     const der = privateKey.export({ format: 'der', type: 'pkcs8' })
@@ -254,14 +254,17 @@ t.test('one authentication mechanism per request (RFC 6749 §2.3)', async t => {
 })
 
 t.test('configuration errors are typed and name what was expected', async t => {
+  // @ts-expect-error: the type admits only the HMAC algorithms; JavaScript callers get the TypeError
   t.throws(() => new ClientSecretJWT(TOKEN_ENDPOINT, { alg: 'RS256' }), {
     name: 'TypeError',
     message: /unsupported alg 'RS256'; expected one of HS256, HS384, HS512/,
   })
+  // @ts-expect-error: the type admits only the asymmetric algorithms
   t.throws(() => new PrivateKeyJWT(TOKEN_ENDPOINT, { alg: 'HS256' }), {
     name: 'TypeError',
     message: /expected one of RS256/,
   })
+  // @ts-expect-error: 'none' is no signing algorithm
   t.throws(() => new PrivateKeyJWT(TOKEN_ENDPOINT, { alg: 'none' }), TypeError)
   t.throws(() => new ClientSecretJWT(TOKEN_ENDPOINT, { expiresIn: 0 }), {
     message: /expiresIn must be a positive/,

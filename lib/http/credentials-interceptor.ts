@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici'
+import { ClientClosedError } from '../errors.js'
 import { type Prepared, prepareDispatch } from './prepare.js'
 import { type CrossOriginHops, redirectLocation, stripCredentialParams } from './redirect.js'
 
@@ -75,6 +76,25 @@ function rememberingRedirects(
  * not to follow redirects below this interceptor (`maxRedirections: 0` for a redirect-following
  * dispatcher the session was given), so no layer underneath replays them elsewhere.
  */
+/** undici's own asynchronous interceptors (dns) report failures before dispatch this way. */
+function failBeforeDispatch(handler: Dispatcher.DispatchHandler, err: unknown): void {
+  handler.onResponseError?.(null as unknown as Dispatcher.DispatchController, err as Error)
+}
+
+/**
+ * Fails every request dispatched after the session closed with ClientClosedError, as
+ * `Session.request` does, before it reaches credentials or the closed pool (whose own error,
+ * UND_ERR_DESTROYED, would not say why).
+ */
+export function closedSessionInterceptor(isClosed: () => boolean): Dispatcher.DispatcherComposeInterceptor {
+  return dispatch =>
+    function dispatchUnlessClosed(opts, handler) {
+      if (!isClosed()) return dispatch(opts, handler)
+      failBeforeDispatch(handler, new ClientClosedError())
+      return true
+    }
+}
+
 export function credentialsInterceptor(
   step: CredentialsStep,
   scope: CredentialsScope = {},
@@ -120,10 +140,7 @@ export function credentialsInterceptor(
           hops === undefined ? handler : rememberingRedirects(handler, request.url, hops, false),
         )
       }
-      // undici's own asynchronous interceptors (dns) report failures before dispatch this way.
-      const fail = (err: unknown) => {
-        handler.onResponseError?.(null as unknown as Dispatcher.DispatchController, err as Error)
-      }
+      const fail = (err: unknown) => failBeforeDispatch(handler, err)
       let pending: void | Promise<void>
       try {
         pending = step(request)

@@ -73,3 +73,58 @@ export function checkFunction<F extends (...args: never[]) => unknown>(
   if (typeof value !== 'function') throw optionError(name, 'a function', value)
   return value as F
 }
+
+/**
+ * Every key of an options interface, as an object literal: the compiler rejects a list that misses
+ * a key of `T` or names one `T` does not have, so the list of known names cannot drift from it.
+ */
+export type OptionNames<T> = { readonly [K in keyof T]-?: true }
+
+/** Levenshtein distance (insertions, deletions and substitutions each cost one). */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i]
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)
+      current.push(Math.min(previous[j]! + 1, current[j - 1]! + 1, substitution))
+    }
+    previous = current
+  }
+  return previous[b.length]!
+}
+
+/**
+ * The known name a mistyped `name` most likely meant: its camelCase form when `name` is
+ * snake_case (`client_id` -> `clientId`), else the closest name within max(2, length / 3) edits.
+ */
+export function suggest(name: string, known: readonly string[]): string | undefined {
+  const camel = name.replace(/_([a-z0-9])/g, (_, letter: string) => letter.toUpperCase())
+  if (camel !== name && known.includes(camel)) return camel
+  let best: string | undefined
+  let bestDistance = Math.max(2, name.length / 3)
+  for (const candidate of known) {
+    const distance = editDistance(name, candidate)
+    if (distance < bestDistance || (distance === bestDistance && best === undefined)) {
+      best = candidate
+      bestDistance = distance
+    }
+  }
+  return best
+}
+
+/**
+ * Throws a TypeError for the first own key of `object` that is not in `known`, naming it and the
+ * closest known name. `what` says whose key it is, e.g. 'OAuth2Client option'.
+ */
+export function checkKnownKeys(what: string, object: object, known: readonly string[]): void {
+  for (const name of Object.keys(object)) {
+    if (known.includes(name)) continue
+    const guess = suggest(name, known)
+    throw new TypeError(
+      guess === undefined
+        ? `unknown ${what} \`${name}\` (known: ${known.join(', ')})`
+        : `unknown ${what} \`${name}\`: did you mean \`${guess}\`?`,
+    )
+  }
+}

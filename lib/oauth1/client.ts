@@ -2,10 +2,10 @@ import type { KeyObject } from 'node:crypto'
 import { MismatchingStateError, MissingTokenError, OAuthError } from '../errors.js'
 import { readCappedText } from '../http/body.js'
 import { firstHeader } from '../http/headers.js'
-import { checkOneOf, checkString, checkUrl, optionError } from '../http/options.js'
+import { checkOneOf, checkString, checkUrl, type OptionNames, optionError } from '../http/options.js'
 import type { PreparedRequest } from '../http/prepared-request.js'
 import type { KeyLike } from '../key-like.js'
-import { Session, type SessionOptions } from '../session.js'
+import { SESSION_OPTIONS, Session, type SessionOptions } from '../session.js'
 import { assertRealm, SIGNATURE_TYPES, type SignatureType } from './placement.js'
 import { signRequest } from './sign-request.js'
 import {
@@ -36,6 +36,21 @@ export interface OAuth1ClientOptions extends SessionOptions {
   /** Cover bodies that are not form-encoded with `oauth_body_hash`. */
   forceIncludeBody?: boolean
   realm?: string
+}
+
+export const OAUTH1_CLIENT_OPTIONS: OptionNames<OAuth1ClientOptions> = {
+  ...SESSION_OPTIONS,
+  clientId: true,
+  clientSecret: true,
+  token: true,
+  tokenSecret: true,
+  redirectUri: true,
+  rsaKey: true,
+  verifier: true,
+  signatureMethod: true,
+  signatureType: true,
+  forceIncludeBody: true,
+  realm: true,
 }
 
 export interface FetchRequestTokenParams {
@@ -90,6 +105,7 @@ function checkToken(value: unknown): OAuth1Token | undefined {
  * `fetchAccessToken`), and every request through `request`, `fetch` or `dispatcher` signed.
  */
 export class OAuth1Client extends Session {
+  protected static override readonly optionNames: readonly string[] = Object.keys(OAUTH1_CLIENT_OPTIONS)
   readonly #clientId: string
   readonly #clientSecret: string | undefined
   readonly #rsaKey: KeyObject | undefined

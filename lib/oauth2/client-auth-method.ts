@@ -14,6 +14,14 @@ export interface ClientCredentials {
   clientSecret?: string | KeyLike
 }
 
+/** The client authentication methods every client knows (RFC 6749 §2.3.1, RFC 7591 §2, OIDC Core §9). */
+export type ClientAuthMethodName =
+  | 'client_secret_basic'
+  | 'client_secret_post'
+  | 'none'
+  | 'client_secret_jwt'
+  | 'private_key_jwt'
+
 /** A way of authenticating the client at the token, revocation and introspection endpoints. */
 export interface ClientAuthMethod {
   /** The `tokenEndpointAuthMethod` value it serves, e.g. 'client_secret_basic'. */

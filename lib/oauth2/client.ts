@@ -1,16 +1,26 @@
-import { InvalidResponseError, MissingTokenError, OAuthError } from '../errors.js'
-import { checkOneOf, checkString, checkUrl, optionError } from '../http/options.js'
+import { ClientClosedError, InvalidResponseError, MissingTokenError, OAuthError } from '../errors.js'
+import {
+  checkKnownKeys,
+  checkOneOf,
+  checkString,
+  checkUrl,
+  type OptionNames,
+  optionError,
+  suggest,
+} from '../http/options.js'
 import type { PreparedRequest } from '../http/prepared-request.js'
 import type { KeyLike } from '../key-like.js'
 import { appendParams, readAuthorizationResponse, scopeToString } from './authorization.js'
 import { defaultClientAuthMethods } from './client-auth.js'
-import type { ClientAuthMethod } from './client-auth-method.js'
+import type { ClientAuthMethod, ClientAuthMethodName } from './client-auth-method.js'
 import {
   type ComplianceHookName,
   ComplianceHookRegistry,
   type ComplianceHooks,
   type HookRequest,
 } from './compliance-hooks.js'
+import { nonOAuthFailure } from './endpoint-failure.js'
+import { checkGrantType, type GrantType } from './grant-type.js'
 import { type AuthorizationServerMetadata, checkMetadata, metadataUrls } from './metadata.js'
 import { type CodeChallengeMethod, createCodeChallenge, generateCodeVerifier, generateToken } from './pkce.js'
 import {
@@ -21,28 +31,26 @@ import {
   parseTokenResponse,
   toToken,
 } from './token.js'
-import { TokenSession, type TokenSessionOptions } from './token-session.js'
+import { TOKEN_SESSION_OPTIONS, TokenSession, type TokenSessionOptions } from './token-session.js'
 
 export interface OAuth2ClientOptions extends TokenSessionOptions {
   clientId?: string
   /** The client secret; for private_key_jwt it may hold the private key. */
   clientSecret?: string | KeyLike
-  /** Default client_secret_basic with a secret, none without. */
-  tokenEndpointAuthMethod?:
-    | 'client_secret_basic'
-    | 'client_secret_post'
-    | 'none'
-    | 'client_secret_jwt'
-    | 'private_key_jwt'
-    | (string & {})
+  /**
+   * A built-in method's name, or a ClientAuthMethod object (your own, or e.g.
+   * `new PrivateKeyJWT(tokenEndpoint, { key })`), which is registered and selected in one step.
+   * Default client_secret_basic with a secret, none without.
+   */
+  tokenEndpointAuthMethod?: ClientAuthMethodName | ClientAuthMethod
   /** Default: tokenEndpointAuthMethod. */
-  revocationEndpointAuthMethod?: OAuth2ClientOptions['tokenEndpointAuthMethod']
+  revocationEndpointAuthMethod?: ClientAuthMethodName | ClientAuthMethod
   scope?: string | string[]
   redirectUri?: string
   /** PKCE (RFC 7636); default 'S256'; null disables. */
   codeChallengeMethod?: CodeChallengeMethod | null
   /** The grant repeated when a token must be obtained automatically, e.g. 'client_credentials'. */
-  grantType?: string
+  grantType?: GrantType
   authorizationEndpoint?: string
   tokenEndpoint?: string
   revocationEndpoint?: string
@@ -51,32 +59,78 @@ export interface OAuth2ClientOptions extends TokenSessionOptions {
   metadata?: AuthorizationServerMetadata
 }
 
+export const OAUTH2_CLIENT_OPTIONS: OptionNames<OAuth2ClientOptions> = {
+  ...TOKEN_SESSION_OPTIONS,
+  clientId: true,
+  clientSecret: true,
+  tokenEndpointAuthMethod: true,
+  revocationEndpointAuthMethod: true,
+  scope: true,
+  redirectUri: true,
+  codeChallengeMethod: true,
+  grantType: true,
+  authorizationEndpoint: true,
+  tokenEndpoint: true,
+  revocationEndpoint: true,
+  introspectionEndpoint: true,
+  metadata: true,
+}
+
 export interface AuthorizationUrlParams {
   state?: string
   codeVerifier?: string
   nonce?: string
   scope?: string | string[]
   redirectUri?: string
+  /** Default 'code'; 'token' asks for the implicit grant (RFC 6749 §4.2.1), which gets no PKCE. */
   responseType?: string
-  [extra: string]: unknown
+  /** Further authorization request parameters (e.g. `prompt`, `login_hint`), sent as they are. */
+  extraParams?: Record<string, string | string[]>
+}
+
+const AUTHORIZATION_URL_PARAMS: OptionNames<AuthorizationUrlParams> = {
+  state: true,
+  codeVerifier: true,
+  nonce: true,
+  scope: true,
+  redirectUri: true,
+  responseType: true,
+  extraParams: true,
+}
+
+/** The parameters createAuthorizationUrl sets itself, and the parameter that sets each. */
+const OWN_AUTHORIZATION_PARAMS: Readonly<Record<string, string>> = {
+  response_type: '`responseType`',
+  client_id: 'the `clientId` option',
+  redirect_uri: '`redirectUri`',
+  scope: '`scope`',
+  state: '`state`',
+  code_challenge: '`codeVerifier`',
+  code_challenge_method: 'the `codeChallengeMethod` option',
+  nonce: '`nonce`',
 }
 
 export interface AuthorizationUrl {
   url: string
   state: string
+  /**
+   * The PKCE verifier to pass to fetchToken (RFC 7636 §4.5). Present whenever PKCE is on (the
+   * default) and the response type includes `code`; absent with `codeChallengeMethod: null`.
+   */
   codeVerifier?: string
   nonce?: string
 }
 
 export interface FetchTokenParams {
   /** Inferred: code/authorizationResponse -> authorization_code, username+password -> password, else client_credentials. */
-  grantType?: string
+  grantType?: GrantType
   /** The full redirect URL; code, state and error are read from its query or fragment. */
   authorizationResponse?: string
   code?: string
   /** The state you expect back; a mismatch throws MismatchingStateError. */
   state?: string
-  codeVerifier?: string
+  /** Takes AuthorizationUrl.codeVerifier as it is: undefined when PKCE is off. */
+  codeVerifier?: string | undefined
   redirectUri?: string
   username?: string
   password?: string
@@ -117,6 +171,52 @@ export interface IntrospectionResponse {
   [field: string]: unknown
 }
 
+/** The option that configures each endpoint, for the message when none is known. */
+const ENDPOINT_OPTIONS: Readonly<Record<string, string>> = {
+  'token endpoint': 'tokenEndpoint',
+  'revocation endpoint': 'revocationEndpoint',
+  'introspection endpoint': 'introspectionEndpoint',
+}
+
+function checkAuthMethod(what: string, value: unknown): ClientAuthMethod {
+  const method = value as ClientAuthMethod
+  if (
+    value === null ||
+    typeof value !== 'object' ||
+    typeof method.name !== 'string' ||
+    typeof method.authenticate !== 'function'
+  ) {
+    throw new TypeError(`${what}: expected an object with a string \`name\` and an \`authenticate\` function`)
+  }
+  return method
+}
+
+/**
+ * Extra authorization request parameters: strings or arrays of strings, none of them one the
+ * request sets itself from a named parameter or option (a second `state` would defeat the check).
+ */
+function checkExtraParams(value: unknown): Record<string, string | string[]> {
+  if (value === undefined) return {}
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new TypeError(
+      'createAuthorizationUrl: `extraParams` must be an object of parameter names to strings',
+    )
+  }
+  const params = value as Record<string, unknown>
+  for (const [name, item] of Object.entries(params)) {
+    const own = OWN_AUTHORIZATION_PARAMS[name]
+    if (own !== undefined) {
+      throw new TypeError(`createAuthorizationUrl: extraParams.${name} is set from ${own}, not extraParams`)
+    }
+    if (typeof item !== 'string' && !(Array.isArray(item) && item.every(i => typeof i === 'string'))) {
+      throw new TypeError(
+        `createAuthorizationUrl: extraParams.${name} must be a string or an array of strings`,
+      )
+    }
+  }
+  return params as Record<string, string | string[]>
+}
+
 interface EndpointCall {
   /** For messages: 'token endpoint', 'revocation endpoint', ... */
   what: string
@@ -140,10 +240,11 @@ export class OAuth2Client extends TokenSession {
   readonly #clientSecret: string | KeyLike | undefined
   readonly #tokenAuthMethod: string
   readonly #revocationAuthMethod: string
+  protected static override readonly optionNames: readonly string[] = Object.keys(OAUTH2_CLIENT_OPTIONS)
   readonly #scope: string | undefined
   readonly #redirectUri: string | undefined
   readonly #codeChallengeMethod: CodeChallengeMethod | null
-  readonly #grantType: string | undefined
+  readonly #grantType: GrantType | undefined
   readonly #explicitEndpoints: AuthorizationServerMetadata
   #metadata: AuthorizationServerMetadata
   readonly #authMethods = defaultClientAuthMethods()
@@ -155,10 +256,20 @@ export class OAuth2Client extends TokenSession {
     this.#clientSecret = options.clientSecret
     const defaultMethod = options.clientSecret === undefined ? 'none' : 'client_secret_basic'
     this.#tokenAuthMethod =
-      checkString('tokenEndpointAuthMethod', options.tokenEndpointAuthMethod) ?? defaultMethod
+      this.#selectAuthMethod('tokenEndpointAuthMethod', options.tokenEndpointAuthMethod) ?? defaultMethod
+    const { tokenEndpointAuthMethod: forToken, revocationEndpointAuthMethod: forRevocation } = options
+    if (
+      typeof forToken === 'object' &&
+      typeof forRevocation === 'object' &&
+      forToken !== forRevocation &&
+      forToken?.name === forRevocation?.name
+    ) {
+      throw new TypeError(
+        `options \`tokenEndpointAuthMethod\` and \`revocationEndpointAuthMethod\` are two different methods named '${forToken?.name}'`,
+      )
+    }
     this.#revocationAuthMethod =
-      checkString('revocationEndpointAuthMethod', options.revocationEndpointAuthMethod) ??
-      this.#tokenAuthMethod
+      this.#selectAuthMethod('revocationEndpointAuthMethod', forRevocation) ?? this.#tokenAuthMethod
     if (options.scope !== undefined && typeof options.scope !== 'string' && !Array.isArray(options.scope)) {
       throw optionError('scope', 'a string or an array of strings', options.scope)
     }
@@ -173,7 +284,7 @@ export class OAuth2Client extends TokenSession {
             ['S256', 'plain'],
             'S256',
           )
-    this.#grantType = checkString('grantType', options.grantType)
+    this.#grantType = checkGrantType('grantType', options.grantType)
     if (
       options.metadata !== undefined &&
       (options.metadata === null || typeof options.metadata !== 'object')
@@ -234,17 +345,30 @@ export class OAuth2Client extends TokenSession {
     return { ...this.#metadata }
   }
 
-  registerClientAuthMethod(method: ClientAuthMethod): void {
-    if (
-      method === null ||
-      typeof method !== 'object' ||
-      typeof method.name !== 'string' ||
-      typeof method.authenticate !== 'function'
-    ) {
+  /**
+   * The name of the method an auth method option selects: a built-in name, or a ClientAuthMethod
+   * object, registered here. A name nothing serves throws now rather than at the first token call.
+   */
+  #selectAuthMethod(option: string, value: unknown): string | undefined {
+    if (value === undefined) return undefined
+    if (typeof value === 'string') {
+      if (this.#authMethods.has(value)) return value
+      const guess = suggest(value, [...this.#authMethods.keys()])
       throw new TypeError(
-        'registerClientAuthMethod: expected an object with a string `name` and an `authenticate` function',
+        `option \`${option}\`: '${value}' is not a built-in client auth method${guess === undefined ? '' : ` (did you mean '${guess}'?)`}; for a method of your own, pass the ClientAuthMethod object itself as \`${option}\``,
       )
     }
+    const method = checkAuthMethod(option, value)
+    this.#authMethods.set(method.name, method)
+    return method.name
+  }
+
+  /**
+   * Serves every auth method option naming `method.name`, in place of any method of that name
+   * (e.g. a ClientSecretJWT with a fixed audience in place of the default one).
+   */
+  registerClientAuthMethod(method: ClientAuthMethod): void {
+    checkAuthMethod('registerClientAuthMethod', method)
     this.#authMethods.set(method.name, method)
   }
 
@@ -254,6 +378,8 @@ export class OAuth2Client extends TokenSession {
 
   /** Builds the authorization request URL (RFC 6749 §4.1.1, §4.2.1) with state and, by default, PKCE S256. */
   createAuthorizationUrl(url?: string, params: AuthorizationUrlParams = {}): AuthorizationUrl {
+    checkKnownKeys('createAuthorizationUrl parameter', params, Object.keys(AUTHORIZATION_URL_PARAMS))
+    const extra = checkExtraParams(params.extraParams)
     const endpoint = url ?? this.#metadata.authorization_endpoint
     if (endpoint === undefined)
       throw new TypeError('createAuthorizationUrl: pass a URL or configure authorizationEndpoint')
@@ -264,7 +390,6 @@ export class OAuth2Client extends TokenSession {
       scope,
       redirectUri,
       responseType,
-      ...extra
     } = params
     const state = givenState ?? generateToken()
     const type = responseType ?? 'code'
@@ -302,6 +427,7 @@ export class OAuth2Client extends TokenSession {
    * grant §4.5), or from an implicit-flow redirect fragment without any request (§4.2.2).
    */
   fetchToken(url?: string, params: FetchTokenParams = {}): Promise<OAuth2Token> {
+    if (this.closed) return Promise.reject(new ClientClosedError())
     return this.#fetchToken(url, params, undefined)
   }
 
@@ -448,6 +574,7 @@ export class OAuth2Client extends TokenSession {
 
   /** Revokes a token (RFC 7009); by default the refresh token, else the access token. */
   async revokeToken(url?: string, params: TokenHintParams = {}): Promise<void> {
+    if (this.closed) throw new ClientClosedError()
     const { response } = await this.#callEndpoint(
       url ?? this.#metadata.revocation_endpoint,
       this.#tokenHintBody(params),
@@ -465,6 +592,7 @@ export class OAuth2Client extends TokenSession {
 
   /** Asks the introspection endpoint about a token (RFC 7662); by default the refresh token, else the access token. */
   async introspectToken(url?: string, params: TokenHintParams = {}): Promise<IntrospectionResponse> {
+    if (this.closed) throw new ClientClosedError()
     const { response } = await this.#callEndpoint(
       url ?? this.#metadata.introspection_endpoint,
       this.#tokenHintBody(params),
@@ -509,8 +637,11 @@ export class OAuth2Client extends TokenSession {
     body: URLSearchParams,
     call: EndpointCall,
   ): Promise<{ response: EndpointResponse; sentAt: number }> {
-    if (url === undefined)
-      throw new TypeError(`no ${call.what} URL: pass one or configure it (or use discover())`)
+    if (url === undefined) {
+      throw new TypeError(
+        `no ${call.what}: set the \`${ENDPOINT_OPTIONS[call.what]}\` option or use OAuth2Client.discover()`,
+      )
+    }
     let target = new URL(url)
     let headers: Record<string, string> = {
       accept: 'application/json',
@@ -537,18 +668,18 @@ export class OAuth2Client extends TokenSession {
           { clientId: this.#clientId, clientSecret: this.#clientSecret },
         ),
     })
-    if (call.responseHook === undefined) return sent
-    return { response: await this.#hooks.run(call.responseHook, sent.response), sentAt: sent.sentAt }
+    const response =
+      call.responseHook === undefined
+        ? sent.response
+        : await this.#hooks.run(call.responseHook, sent.response)
+    const failure = nonOAuthFailure(response, call.what, target, this.secrets())
+    if (failure !== undefined) throw failure
+    return { response, sentAt: sent.sentAt }
   }
 
+  /** The constructor checked that a method serves every name it selected; none is ever removed. */
   #authMethod(name: string): ClientAuthMethod {
-    const method = this.#authMethods.get(name)
-    if (method === undefined) {
-      throw new TypeError(
-        `client auth method '${name}' is not registered: call registerClientAuthMethod() first`,
-      )
-    }
-    return method
+    return this.#authMethods.get(name)!
   }
 
   protected override secrets(): (string | undefined)[] {

@@ -1,8 +1,8 @@
-import { MissingTokenError, OAuthError, TokenExpiredError } from '../errors.js'
+import { ClientClosedError, MissingTokenError, OAuthError, TokenExpiredError } from '../errors.js'
 import { MAX_OAUTH_BODY, readCappedText } from '../http/body.js'
-import { checkFunction, checkOneOf, optionError } from '../http/options.js'
+import { checkFunction, checkOneOf, type OptionNames, optionError } from '../http/options.js'
 import type { PreparedRequest } from '../http/prepared-request.js'
-import { type ResponseData, Session, type SessionOptions } from '../session.js'
+import { type ResponseData, SESSION_OPTIONS, Session, type SessionOptions } from '../session.js'
 import { RefreshQueue, type Renewal } from './refresh-queue.js'
 import { type EndpointResponse, type OAuth2Token, renewalTime, toToken } from './token.js'
 import { isInvalidTokenChallenge } from './www-authenticate.js'
@@ -23,6 +23,20 @@ export interface TokenSessionOptions extends SessionOptions {
   /** Seconds before expiry to renew (default 60; at most half the token's lifetime). */
   leeway?: number
 }
+
+export const TOKEN_SESSION_OPTIONS: OptionNames<TokenSessionOptions> = {
+  ...SESSION_OPTIONS,
+  token: true,
+  tokenPlacement: true,
+  updateToken: true,
+  leeway: true,
+}
+
+/**
+ * Epoch seconds reach 1e11 in the year 5138; epoch milliseconds passed it in 1973. An expires_at
+ * above it is a millisecond value that would keep a token alive for millennia.
+ */
+const MAX_EPOCH_SECONDS = 1e11
 
 const PLACEMENTS: readonly TokenPlacement[] = ['header', 'body', 'uri']
 
@@ -66,6 +80,12 @@ export abstract class TokenSession extends Session {
     }
     if (value === null || typeof value !== 'object')
       throw optionError('token', 'an OAuth2Token object', value)
+    const expiresAt = Number(value.expires_at)
+    if (expiresAt > MAX_EPOCH_SECONDS) {
+      throw new TypeError(
+        `token.expires_at must be in seconds since the epoch, got ${expiresAt}, which looks like milliseconds: divide it by 1000`,
+      )
+    }
     this.storeToken(
       toToken(value, Date.now() / 1000, reason => {
         throw new TypeError(`token: ${reason}`)
@@ -102,6 +122,12 @@ export abstract class TokenSession extends Session {
 
   /** The current token, renewed first (shared with every concurrent caller) when it is about to expire. */
   ensureActiveToken(signal?: AbortSignal): Promise<OAuth2Token> {
+    if (this.closed) return Promise.reject(new ClientClosedError())
+    return this.#activeToken(signal)
+  }
+
+  /** ensureActiveToken for requests already under way: close() lets them finish. */
+  #activeToken(signal?: AbortSignal): Promise<OAuth2Token> {
     const token = this.#token
     if (token !== undefined && Date.now() < this.#renewAt) return Promise.resolve(token)
     return this.#renewShared(token?.access_token, signal)
@@ -109,6 +135,7 @@ export abstract class TokenSession extends Session {
 
   /** Runs an explicit renewal of its own through the queue, after any renewal in progress. */
   protected renewExclusive(renewal: Renewal<OAuth2Token>, signal?: AbortSignal): Promise<OAuth2Token> {
+    if (this.closed) return Promise.reject(new ClientClosedError())
     return this.#renewals.exclusive(renewal, signal)
   }
 
@@ -135,7 +162,7 @@ export abstract class TokenSession extends Session {
     // The fast path: a fresh token is placed synchronously, with no promise at all. A waiting
     // request is abandoned by the session itself at its deadline; the shared renewal goes on.
     if (token !== undefined && Date.now() < this.#renewAt) return this.#place(request, token)
-    return this.ensureActiveToken().then(fresh => this.#place(request, fresh))
+    return this.#activeToken().then(fresh => this.#place(request, fresh))
   }
 
   #place(request: PreparedRequest, token: OAuth2Token): void | Promise<void> {

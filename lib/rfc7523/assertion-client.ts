@@ -1,11 +1,20 @@
-import { checkOneOf, checkPositiveNumber, checkString, checkUrl, optionError } from '../http/options.js'
+import {
+  checkOneOf,
+  checkPositiveNumber,
+  checkString,
+  checkUrl,
+  type OptionNames,
+  optionError,
+} from '../http/options.js'
 import type { KeyLike } from '../key-like.js'
 import { appendParams, scopeToString } from '../oauth2/authorization.js'
 import { defaultClientAuthMethods } from '../oauth2/client-auth.js'
-import type { ClientAuthMethod } from '../oauth2/client-auth-method.js'
+import type { ClientAuthMethod, ClientAuthMethodName } from '../oauth2/client-auth-method.js'
+import { nonOAuthFailure } from '../oauth2/endpoint-failure.js'
+import { checkGrantType, type ExtensionGrantType } from '../oauth2/grant-type.js'
 import { type OAuth2Token, parseTokenResponse } from '../oauth2/token.js'
-import { TokenSession, type TokenSessionOptions } from '../oauth2/token-session.js'
-import { signAssertion } from './assertion.js'
+import { TOKEN_SESSION_OPTIONS, TokenSession, type TokenSessionOptions } from '../oauth2/token-session.js'
+import { type JwtHeader, signAssertion } from './assertion.js'
 import {
   ASYMMETRIC_ALGORITHMS,
   type AsymmetricAlgorithm,
@@ -36,15 +45,15 @@ export interface AssertionClientOptions extends TokenSessionOptions {
   /** Extra claims (e.g. Google's `scope`), copied. Every assertion gets a fresh `jti` regardless. */
   claims?: Record<string, unknown>
   /** JWT header parameters, copied: `alg` (default RS256), `kid`, ... */
-  header?: Record<string, unknown>
+  header?: JwtHeader
   /** The signing key: PEM, JWK, KeyObject or CryptoKey (a secret for HS*). Imported once, here. */
   key: KeyLike
   /** Sent as the `scope` parameter of the token request (RFC 7521 §4.1). */
   scope?: string | string[]
   /** Assertion lifetime in seconds (default 3600). */
   expiresIn?: number
-  /** Default urn:ietf:params:oauth:grant-type:jwt-bearer (RFC 7523 §2.1). */
-  grantType?: string
+  /** Default urn:ietf:params:oauth:grant-type:jwt-bearer (RFC 7523 §2.1); an absolute URI (RFC 7521 §4.1). */
+  grantType?: ExtensionGrantType
   /**
    * Client authentication, for servers that also require it (RFC 7521 §4.1, RFC 7523 §2.1).
    * Without `clientId` the token request carries none, as RFC 7523 §3.1 allows.
@@ -58,7 +67,24 @@ export interface AssertionClientOptions extends TokenSessionOptions {
    * `new PrivateKeyJWT(tokenEndpoint, { key })`. Default with a clientId: client_secret_basic
    * when there is a clientSecret, else none (client_id in the body).
    */
-  tokenEndpointAuthMethod?: string | ClientAuthMethod
+  tokenEndpointAuthMethod?: ClientAuthMethodName | ClientAuthMethod
+}
+
+export const ASSERTION_CLIENT_OPTIONS: OptionNames<AssertionClientOptions> = {
+  ...TOKEN_SESSION_OPTIONS,
+  tokenEndpoint: true,
+  issuer: true,
+  audience: true,
+  subject: true,
+  claims: true,
+  header: true,
+  key: true,
+  scope: true,
+  expiresIn: true,
+  grantType: true,
+  clientId: true,
+  clientSecret: true,
+  tokenEndpointAuthMethod: true,
 }
 
 function checkRecord(name: string, value: unknown): Record<string, unknown> | undefined {
@@ -107,6 +133,7 @@ function importKey(key: unknown, alg: string): SigningKey {
  * obtains one.
  */
 export class AssertionClient extends TokenSession {
+  protected static override readonly optionNames: readonly string[] = Object.keys(ASSERTION_CLIENT_OPTIONS)
   readonly #tokenEndpoint: URL
   readonly #issuer: string
   readonly #audience: string
@@ -160,8 +187,7 @@ export class AssertionClient extends TokenSession {
     }
     this.#scope = scopeToString(options.scope)
     this.#expiresIn = checkPositiveNumber('expiresIn', options.expiresIn, DEFAULT_ASSERTION_LIFETIME)
-    this.#grantType = checkString('grantType', options.grantType) ?? JWT_BEARER_GRANT_TYPE
-    if (this.#grantType === '') throw optionError('grantType', 'a non-empty string', '')
+    this.#grantType = checkGrantType('grantType', options.grantType) ?? JWT_BEARER_GRANT_TYPE
 
     this.#clientId = checkString('clientId', options.clientId)
     if (options.clientSecret === null) throw optionError('clientSecret', 'a string or a key', null)
@@ -238,7 +264,10 @@ export class AssertionClient extends TokenSession {
       'token endpoint',
       { notAfter, authenticate },
     )
-    const token = parseTokenResponse(response, sentAt, [...sent, ...this.secrets()])
+    const secrets = [...sent, ...this.secrets()]
+    const failure = nonOAuthFailure(response, 'token endpoint', url, secrets)
+    if (failure !== undefined) throw failure
+    const token = parseTokenResponse(response, sentAt, secrets)
     this.storeToken(token)
     return token
   }

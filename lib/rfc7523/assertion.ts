@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import { type InspectOptions, inspect } from 'node:util'
 import { type JWTHeaderParameters, SignJWT } from 'jose'
+import { checkKnownKeys, type OptionNames } from '../http/options.js'
 import type { ClientAuthMethod, ClientAuthRequest, ClientCredentials } from '../oauth2/client-auth-method.js'
-import type { SigningKey } from './keys.js'
+import type { AsymmetricAlgorithm, HmacAlgorithm, SigningKey } from './keys.js'
 
 /** RFC 7523 §2.2: the client_assertion_type of a JWT client assertion. */
 export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
@@ -57,13 +58,30 @@ export function signAssertion(params: SignAssertionParams): Promise<string> {
   return new SignJWT(payload).setProtectedHeader(header).sign(params.key.key)
 }
 
-/** Options shared by ClientSecretJWT and PrivateKeyJWT (API.md §3). */
-export interface JwtClientAuthOptions {
-  alg?: string
+/** The JWS algorithms this package signs with (RFC 7518 §3.1, RFC 8037 §3.1, RFC 9864). */
+export type JwtAlgorithm = HmacAlgorithm | AsymmetricAlgorithm
+
+/** JWT header parameters (RFC 7515 §4.1), with an `alg` from those that fit. */
+export interface JwtHeader<A extends JwtAlgorithm = JwtAlgorithm> {
+  alg?: A
+  kid?: string
+  [parameter: string]: unknown
+}
+
+/** Options shared by ClientSecretJWT and PrivateKeyJWT (API.md §3); `A` the algorithms that fit. */
+export interface JwtClientAuthOptions<A extends JwtAlgorithm = JwtAlgorithm> {
+  alg?: A
   claims?: Record<string, unknown>
-  headers?: Record<string, unknown>
+  headers?: JwtHeader<A>
   /** Assertion lifetime in seconds (default 60). */
   expiresIn?: number
+}
+
+export const JWT_CLIENT_AUTH_OPTIONS: OptionNames<JwtClientAuthOptions> = {
+  alg: true,
+  claims: true,
+  headers: true,
+  expiresIn: true,
 }
 
 /**
@@ -84,7 +102,12 @@ export abstract class JwtClientAuthMethod implements ClientAuthMethod {
     options: JwtClientAuthOptions & { kid?: string | undefined },
     defaultAlg: string,
     algorithms: readonly string[],
+    optionNames: readonly string[],
   ) {
+    if (options === null || typeof options !== 'object') {
+      throw new TypeError(`${new.target.name}: options must be an object`)
+    }
+    checkKnownKeys(`${new.target.name} option`, options, optionNames)
     const headerAlg = typeof options.headers?.['alg'] === 'string' ? options.headers['alg'] : undefined
     const alg = options.alg ?? headerAlg ?? defaultAlg
     if (!algorithms.includes(alg)) {

@@ -1,8 +1,8 @@
 import type { ClientCredentials } from '../oauth2/client-auth-method.js'
-import { JwtClientAuthMethod, type JwtClientAuthOptions } from './assertion.js'
-import { HMAC_ALGORITHMS, KeyCache, type SigningKey, toSecretKey } from './keys.js'
+import { JWT_CLIENT_AUTH_OPTIONS, JwtClientAuthMethod, type JwtClientAuthOptions } from './assertion.js'
+import { HMAC_ALGORITHMS, type HmacAlgorithm, KeyCache, type SigningKey, toSecretKey } from './keys.js'
 
-export type ClientSecretJWTOptions = JwtClientAuthOptions
+export type ClientSecretJWTOptions = JwtClientAuthOptions<HmacAlgorithm>
 
 /**
  * `client_secret_jwt` (OIDC Core §9, RFC 7523 §2.2): the client authenticates with a JWT it signs
@@ -15,7 +15,7 @@ export class ClientSecretJWT extends JwtClientAuthMethod {
   readonly #keys = new KeyCache(input => toSecretKey(input, 'client_secret_jwt'))
 
   constructor(tokenEndpoint?: string, options: ClientSecretJWTOptions = {}) {
-    super(tokenEndpoint, options, 'HS256', HMAC_ALGORITHMS)
+    super(tokenEndpoint, options, 'HS256', HMAC_ALGORITHMS, Object.keys(JWT_CLIENT_AUTH_OPTIONS))
   }
 
   protected keyFor(client: ClientCredentials): SigningKey {

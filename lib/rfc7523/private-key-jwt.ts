@@ -1,6 +1,7 @@
+import type { OptionNames } from '../http/options.js'
 import type { KeyLike } from '../key-like.js'
 import type { ClientCredentials } from '../oauth2/client-auth-method.js'
-import { JwtClientAuthMethod, type JwtClientAuthOptions } from './assertion.js'
+import { JWT_CLIENT_AUTH_OPTIONS, JwtClientAuthMethod, type JwtClientAuthOptions } from './assertion.js'
 import {
   ASYMMETRIC_ALGORITHMS,
   type AsymmetricAlgorithm,
@@ -10,11 +11,17 @@ import {
   toPrivateKey,
 } from './keys.js'
 
-export interface PrivateKeyJWTOptions extends JwtClientAuthOptions {
+export interface PrivateKeyJWTOptions extends JwtClientAuthOptions<AsymmetricAlgorithm> {
   /** The private key; without it the client's `clientSecret` holds the key (API.md §2). */
   key?: KeyLike
   /** Header `kid`; default the key's JWK `kid`, if any. */
   kid?: string
+}
+
+const PRIVATE_KEY_JWT_OPTIONS: OptionNames<PrivateKeyJWTOptions> = {
+  ...JWT_CLIENT_AUTH_OPTIONS,
+  key: true,
+  kid: true,
 }
 
 /**
@@ -29,7 +36,7 @@ export class PrivateKeyJWT extends JwtClientAuthMethod {
   readonly #keys: KeyCache
 
   constructor(tokenEndpoint?: string, options: PrivateKeyJWTOptions = {}) {
-    super(tokenEndpoint, options, 'RS256', ASYMMETRIC_ALGORITHMS)
+    super(tokenEndpoint, options, 'RS256', ASYMMETRIC_ALGORITHMS, Object.keys(PRIVATE_KEY_JWT_OPTIONS))
     const alg = this.alg as AsymmetricAlgorithm
     this.#keys = new KeyCache(input => {
       const imported = toPrivateKey(input, 'private_key_jwt')
