@@ -62,20 +62,6 @@ function rememberingRedirects(
   }
 }
 
-/**
- * An undici interceptor that runs a session's credentials step on every dispatched request, so
- * `undici.request`, `fetch` and any third-party undici user get the same credentials as
- * `Session.request`. The caller's options and headers are never mutated.
- *
- * Credentials stay with the origin a request was first sent to, however its redirects are
- * followed: a redirect interceptor composed over this one (undici's `interceptors.redirect`)
- * dispatches every hop with the same handler, which gets credentials only on the origin of its
- * first dispatch (retries to the same origin get fresh ones); a client that makes a new dispatch
- * per hop is caught by `scope.hops`. A hop to another origin also loses the credential query
- * parameters a server copied into its Location. And a dispatch that carries credentials is told
- * not to follow redirects below this interceptor (`maxRedirections: 0` for a redirect-following
- * dispatcher the session was given), so no layer underneath replays them elsewhere.
- */
 /** undici's own asynchronous interceptors (dns) report failures before dispatch this way. */
 function failBeforeDispatch(handler: Dispatcher.DispatchHandler, err: unknown): void {
   handler.onResponseError?.(null as unknown as Dispatcher.DispatchController, err as Error)
@@ -95,6 +81,20 @@ export function closedSessionInterceptor(isClosed: () => boolean): Dispatcher.Di
     }
 }
 
+/**
+ * An undici interceptor that runs a session's credentials step on every dispatched request, so
+ * `undici.request`, `fetch` and any third-party undici user get the same credentials as
+ * `Session.request`. The caller's options and headers are never mutated.
+ *
+ * Credentials stay with the origin a request was first sent to, however its redirects are
+ * followed: a redirect interceptor composed over this one (undici's `interceptors.redirect`)
+ * dispatches every hop with the same handler, which gets credentials only on the origin of its
+ * first dispatch (retries to the same origin get fresh ones); a client that makes a new dispatch
+ * per hop is caught by `scope.hops`. A hop to another origin also loses the credential query
+ * parameters a server copied into its Location. And a dispatch that carries credentials is told
+ * not to follow redirects below this interceptor (`maxRedirections: 0` for a redirect-following
+ * dispatcher the session was given), so no layer underneath replays them elsewhere.
+ */
 export function credentialsInterceptor(
   step: CredentialsStep,
   scope: CredentialsScope = {},
