@@ -14,7 +14,7 @@ import {
   type SigningKey,
   toPrivateKey,
   toSecretKey,
-} from './keys.js'
+} from '../keys.js'
 
 /** RFC 7523 §2.1: the grant type of the JWT bearer assertion grant. */
 export const JWT_BEARER_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:jwt-bearer'

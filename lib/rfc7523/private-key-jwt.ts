@@ -8,7 +8,7 @@ import {
   KeyCache,
   type SigningKey,
   toPrivateKey,
-} from './keys.js'
+} from '../keys.js'
 
 export interface PrivateKeyJWTOptions extends JwtClientAuthOptions {
   /** The private key; without it the client's `clientSecret` holds the key (API.md §2). */
