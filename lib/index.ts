@@ -46,7 +46,7 @@ export {
   generateCodeVerifier,
   generateToken,
 } from './oauth2/pkce.js'
-export type { EndpointResponse, OAuth2Token } from './oauth2/token.js'
+export { type EndpointResponse, isTokenExpired, type OAuth2Token } from './oauth2/token.js'
 export type { TokenPlacement, TokenSessionOptions, UpdateToken } from './oauth2/token-session.js'
 export {
   AssertionClient,
