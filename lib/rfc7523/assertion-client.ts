@@ -1,11 +1,5 @@
 import { checkOneOf, checkPositiveNumber, checkString, checkUrl, optionError } from '../http/options.js'
 import type { KeyLike } from '../key-like.js'
-import { appendParams, scopeToString } from '../oauth2/authorization.js'
-import { defaultClientAuthMethods } from '../oauth2/client-auth.js'
-import type { ClientAuthMethod } from '../oauth2/client-auth-method.js'
-import { type OAuth2Token, parseTokenResponse } from '../oauth2/token.js'
-import { TokenSession, type TokenSessionOptions } from '../oauth2/token-session.js'
-import { signAssertion } from './assertion.js'
 import {
   ASYMMETRIC_ALGORITHMS,
   type AsymmetricAlgorithm,
@@ -15,6 +9,12 @@ import {
   toPrivateKey,
   toSecretKey,
 } from '../keys.js'
+import { appendParams, scopeToString } from '../oauth2/authorization.js'
+import { defaultClientAuthMethods } from '../oauth2/client-auth.js'
+import type { ClientAuthMethod } from '../oauth2/client-auth-method.js'
+import { type OAuth2Token, parseTokenResponse } from '../oauth2/token.js'
+import { TokenSession, type TokenSessionOptions } from '../oauth2/token-session.js'
+import { signAssertion } from './assertion.js'
 
 /** RFC 7523 §2.1: the grant type of the JWT bearer assertion grant. */
 export const JWT_BEARER_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:jwt-bearer'

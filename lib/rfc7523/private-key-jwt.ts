@@ -1,6 +1,4 @@
 import type { KeyLike } from '../key-like.js'
-import type { ClientCredentials } from '../oauth2/client-auth-method.js'
-import { JwtClientAuthMethod, type JwtClientAuthOptions } from './assertion.js'
 import {
   ASYMMETRIC_ALGORITHMS,
   type AsymmetricAlgorithm,
@@ -9,6 +7,8 @@ import {
   type SigningKey,
   toPrivateKey,
 } from '../keys.js'
+import type { ClientCredentials } from '../oauth2/client-auth-method.js'
+import { JwtClientAuthMethod, type JwtClientAuthOptions } from './assertion.js'
 
 export interface PrivateKeyJWTOptions extends JwtClientAuthOptions {
   /** The private key; without it the client's `clientSecret` holds the key (API.md §2). */
