@@ -52,9 +52,11 @@ export {
   AssertionClient,
   type AssertionClientOptions,
   JWT_BEARER_GRANT_TYPE,
+  type ServiceAccountOptions,
 } from './rfc7523/assertion-client.js'
 export { ClientSecretJWT, type ClientSecretJWTOptions } from './rfc7523/client-secret-jwt.js'
 export { PrivateKeyJWT, type PrivateKeyJWTOptions } from './rfc7523/private-key-jwt.js'
+export type { ServiceAccountKey } from './rfc7523/service-account.js'
 export {
   type PreparedRequest,
   type RequestOptions,

@@ -7,7 +7,6 @@
  * - Issue 12: each unreadable key names its case; a PEM with `\n` escapes (as env vars hold it) is read.
  */
 import { generateKeyPairSync, type KeyObject, sign, verify } from 'node:crypto'
-import { inspect } from 'node:util'
 import t from 'tap'
 import type { KeyLike } from '../lib/key-like.js'
 import { MIN_RSA_MODULUS_BITS, toPrivateKey, unescapePem } from '../lib/keys.js'
@@ -15,6 +14,7 @@ import { OAuth1Client } from '../lib/oauth1/client.js'
 import { createSigner, type SignatureMethod } from '../lib/oauth1/signature.js'
 import { AssertionClient } from '../lib/rfc7523/assertion-client.js'
 import { PrivateKeyJWT } from '../lib/rfc7523/private-key-jwt.js'
+import { keyMaterial, leakedPart, thrownBy } from './fixtures/key-leak.js'
 
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 })
 const pkcs8 = rsa.privateKey.export({ format: 'pem', type: 'pkcs8' }) as string
@@ -37,45 +37,7 @@ const IMPORTERS: [string, (key: KeyLike) => unknown][] = [
   ['OAuth 1 signer', key => createSigner('RSA-SHA1', { rsaKey: key })],
 ]
 
-/**
- * The key material of `text`: everything but PEM armour lines (a label names the kind of key, which
- * the messages are meant to say; the rest is the key).
- */
-function material(text: string): string[] {
-  return text.split(/\r?\n|\\n/).filter(line => line !== '' && !line.startsWith('-----'))
-}
-
-/** Every text an error shows: message, each cause (recursively), inspect and JSON. */
-function shownBy(error: unknown): string {
-  const parts = [inspect(error, { depth: Number.POSITIVE_INFINITY }), JSON.stringify(error)]
-  for (let cause = error, depth = 0; cause instanceof Error && depth < 10; depth++) {
-    parts.push(cause.message, String(cause), JSON.stringify(cause))
-    cause = cause.cause
-  }
-  return parts.join('\n')
-}
-
-/** The first substring of length 6 of the key text that the error shows, if any. */
-function leakedPart(error: unknown, keyText: string): string | undefined {
-  const shown = shownBy(error)
-  for (const line of material(keyText)) {
-    for (let i = 0; i + 6 <= line.length; i++) {
-      if (shown.includes(line.slice(i, i + 6))) return line.slice(i, i + 6)
-    }
-  }
-  return undefined
-}
-
-function thrownBy(run: () => unknown): unknown {
-  try {
-    run()
-  } catch (error) {
-    return error
-  }
-  return undefined
-}
-
-const bodyOf = (pem: string) => material(pem).join('\n')
+const bodyOf = (pem: string) => keyMaterial(pem).join('\n')
 const encrypted8 = rsa.privateKey.export({
   format: 'pem',
   type: 'pkcs8',
