@@ -163,6 +163,15 @@ t.test('bad inputs: a TypeError naming what is wrong, never the key', async t =>
     t.equal(leakedPart(error, conf.private_key), undefined, `${what}: no key material`)
   }
 
+  // A Windows-style path whose backslash precedes an n is a path, not escaped key text.
+  t.match(
+    (thrownBy(() => AssertionClient.fromServiceAccount(join(dir, 'C:\\new\\sa.json'))) as Error).message,
+    /could not read the service-account file .*C:\\new\\sa\.json \(ENOENT\)/,
+  )
+  // An empty private_key_id sends no kid.
+  await using noKid = AssertionClient.fromServiceAccount({ ...conf, private_key_id: '' })
+  t.equal(JSON.parse(JSON.stringify(noKid)).kid, undefined)
+
   // A file saved with a byte order mark still reads.
   const bom = AssertionClient.fromServiceAccount(join(dir, 'bom.json'))
   t.match(JSON.parse(JSON.stringify(bom)), { issuer: conf.client_email, kid: conf.private_key_id })

@@ -52,8 +52,9 @@ function parseObject(text: string, where: string): Record<string, unknown> {
 }
 
 function readKeyFile(path: string | URL): Record<string, unknown> {
-  // Key text passed where a path belongs must not end up quoted in a "file not found" message.
-  if (typeof path === 'string' && (path === '' || /[\r\n]|\\n|-----BEGIN/.test(path))) {
+  // Key text passed where a path belongs must not end up quoted in a "file not found" message
+  // (a Windows path may hold a backslash before an n, so only armour and real breaks count).
+  if (typeof path === 'string' && (path === '' || /[\r\n]|-----BEGIN/.test(path))) {
     throw new TypeError(
       `${WHAT}: expected the service-account JSON (object or text) or a file path; got a string that is neither (key text is not accepted here: pass the whole file)`,
     )
