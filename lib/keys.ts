@@ -82,6 +82,9 @@ export function unescapePem(text: string): string {
   return trimmed.replace(/\\r\\n|\\n/g, '\n')
 }
 
+/** A private key, or the reason the input is none (the body of the error message). */
+type Read = KeyObject | string
+
 /** Says why PEM text that node:crypto could not read as a private key is not one. */
 function diagnosePem(text: string): string {
   const label = /-----BEGIN ([A-Z0-9 ]{1,40})-----/.exec(text)?.[1]
@@ -102,7 +105,7 @@ function diagnosePem(text: string): string {
 }
 
 /** Reads PEM text, or says what is wrong with it. */
-function fromPem(text: string): KeyObject | string {
+function fromPem(text: string): Read {
   try {
     return createPrivateKey(text)
   } catch {
@@ -111,7 +114,7 @@ function fromPem(text: string): KeyObject | string {
 }
 
 /** Reads a private JWK object, or says what is wrong with it. */
-function fromJwk(jwk: JWK): KeyObject | string {
+function fromJwk(jwk: JWK): Read {
   if (jwk.kty === 'oct') return `${SECRET_GIVEN} (an 'oct' JWK)`
   if (jwk.d === undefined) return `${PUBLIC_GIVEN} (a JWK without "d")`
   try {
@@ -122,7 +125,7 @@ function fromJwk(jwk: JWK): KeyObject | string {
 }
 
 /** Reads a JWK's JSON text, or says what is wrong with it; the parser's error is dropped (it quotes the text). */
-function fromJwkText(text: string): { key: KeyObject | string; kid?: string | undefined } {
+function fromJwkText(text: string): { key: Read; kid?: string | undefined } {
   let parsed: unknown
   try {
     parsed = JSON.parse(text)
@@ -134,7 +137,7 @@ function fromJwkText(text: string): { key: KeyObject | string; kid?: string | un
 }
 
 /** Reads bytes: PEM text, else DER PKCS#8. */
-function fromBytes(bytes: Buffer): KeyObject | string {
+function fromBytes(bytes: Buffer): Read {
   if (bytes.includes('-----BEGIN')) return fromText(bytes.toString('utf8'))
   try {
     return createPrivateKey({ key: bytes, format: 'der', type: 'pkcs8' })
@@ -143,7 +146,7 @@ function fromBytes(bytes: Buffer): KeyObject | string {
   }
 }
 
-function fromText(text: string): KeyObject | string {
+function fromText(text: string): Read {
   return fromPem(unescapePem(text))
 }
 
@@ -154,7 +157,7 @@ function fromText(text: string): KeyObject | string {
  * importPKCS8 does not. `what` names the option in error messages.
  */
 export function toPrivateKey(input: KeyLike, what = 'private_key_jwt'): SigningKey {
-  let key: KeyObject | string
+  let key: Read
   let kid: string | undefined
   if (input instanceof KeyObject) key = input
   else if (input instanceof CryptoKey) key = KeyObject.from(input)

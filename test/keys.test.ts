@@ -137,6 +137,24 @@ t.test(
   },
 )
 
+t.test('a private key of the wrong type for RSA: named, never shown', async t => {
+  const ecPem = ec.privateKey.export({ format: 'pem', type: 'pkcs8' }) as string
+  const edJwkText = JSON.stringify(generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }))
+  for (const [what, text, type] of [
+    ['EC PEM', ecPem, /ec/],
+    ['Ed25519 JWK text', edJwkText, /ed25519/],
+  ] as const) {
+    // toPrivateKey itself accepts any private key; the RSA importers refuse these.
+    for (const [path, importKey] of IMPORTERS.slice(1)) {
+      const error = thrownBy(() => importKey(text))
+      t.type(error, TypeError, `${path}, ${what}`)
+      t.match((error as Error).message, /needs an RSA key|must be an RSA private key/, `${path}, ${what}`)
+      t.match((error as Error).message, type, `${path}, ${what}: names the type found`)
+      t.equal(leakedPart(error, text), undefined, `${path}, ${what}: no key material`)
+    }
+  }
+})
+
 t.test('the leak check itself finds a quoted key (it would have caught the JSON.parse cause)', async t => {
   const text = jwkText.replace('"d":"', '"d":')
   const parseError = thrownBy(() => JSON.parse(text))
