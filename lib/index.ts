@@ -52,16 +52,18 @@ export {
   generateCodeVerifier,
   generateToken,
 } from './oauth2/pkce.js'
-export type { EndpointResponse, OAuth2Token } from './oauth2/token.js'
+export { type EndpointResponse, isTokenExpired, type OAuth2Token } from './oauth2/token.js'
 export type { TokenPlacement, TokenSessionOptions, UpdateToken } from './oauth2/token-session.js'
 export type { JwtAlgorithm, JwtHeader } from './rfc7523/assertion.js'
 export {
   AssertionClient,
   type AssertionClientOptions,
   JWT_BEARER_GRANT_TYPE,
+  type ServiceAccountOptions,
 } from './rfc7523/assertion-client.js'
 export { ClientSecretJWT, type ClientSecretJWTOptions } from './rfc7523/client-secret-jwt.js'
 export { PrivateKeyJWT, type PrivateKeyJWTOptions } from './rfc7523/private-key-jwt.js'
+export type { ServiceAccountKey } from './rfc7523/service-account.js'
 export {
   type PreparedRequest,
   type RequestOptions,

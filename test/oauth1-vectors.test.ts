@@ -369,10 +369,17 @@ t.test('RSA methods sign with PKCS#1 v1.5 and the method digest', async t => {
   t.ok(verify('sha256', Buffer.from('bs'), publicKey, Buffer.from(signature, 'base64')), 'CryptoKey accepted')
 
   t.throws(() => createSigner('RSA-SHA1', {}), { name: 'TypeError', message: /needs rsaKey/ })
-  t.throws(() => createSigner('RSA-SHA1', { rsaKey: 'not a key' }), { message: /not a readable private key/ })
-  t.throws(() => createSigner('RSA-SHA256', { rsaKey: publicKey }), { message: /got a rsa public key/ })
+  t.throws(() => createSigner('RSA-SHA1', { rsaKey: 'not a key' }), {
+    message: /^rsaKey for RSA-SHA1 needs a private key: got a string with no PEM armour/,
+  })
+  t.throws(() => createSigner('RSA-SHA256', { rsaKey: publicKey }), {
+    message:
+      /^rsaKey for RSA-SHA256 needs a private key: a public key was given where a private key is needed to sign/,
+  })
   const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey
-  t.throws(() => createSigner('RSA-SHA256', { rsaKey: ec }), { message: /got a ec private key/ })
+  t.throws(() => createSigner('RSA-SHA256', { rsaKey: ec }), {
+    message: 'rsaKey for RSA-SHA256 must be an RSA private key; got a private ec key',
+  })
 })
 
 t.test('signature method names', async t => {

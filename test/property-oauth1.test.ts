@@ -179,7 +179,7 @@ t.test(
 
 // --- signRequest ----------------------------------------------------------------------------------
 
-const rsaKey = generateKeyPairSync('rsa', { modulusLength: 1024 })
+const rsaKey = generateKeyPairSync('rsa', { modulusLength: 2048 })
 const PROTOCOL_NAMES = [
   'oauth_consumer_key',
   'oauth_token',

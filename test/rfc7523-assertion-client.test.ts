@@ -539,8 +539,8 @@ t.test('acceptance 4: the README service-account example, run against the loopba
   t.equal(google.exchanges, 1)
   const [received] = google.received
   t.match(received!.header, { alg: 'RS256', kid: conf.private_key_id, typ: 'JWT' })
-  t.match(received!.payload, { iss: conf.client_email, aud: google.tokenUrl, scope })
-  t.equal(received!.payload!.sub, undefined, 'subject: null sends no sub')
+  t.match(received!.payload, { iss: conf.client_email, sub: conf.client_email, aud: google.tokenUrl, scope })
+  t.equal(received!.form.get('scope'), null, 'the scope travels in the assertion, as Google reads it')
 })
 
 t.test('acceptance 5: no key material or assertion in messages, inspect or JSON', async t => {

@@ -7,10 +7,10 @@ import { inspect } from 'node:util'
 import { decodeProtectedHeader, exportJWK, type JWTPayload, jwtVerify } from 'jose'
 import t, { type Test } from 'tap'
 import type { KeyLike } from '../lib/key-like.js'
+import { KeyCache, type SigningKey, toPrivateKey } from '../lib/keys.js'
 import type { ClientAuthRequest, ClientCredentials } from '../lib/oauth2/client-auth-method.js'
 import { CLIENT_ASSERTION_TYPE, signAssertion } from '../lib/rfc7523/assertion.js'
 import { ClientSecretJWT } from '../lib/rfc7523/client-secret-jwt.js'
-import { KeyCache, type SigningKey, toPrivateKey } from '../lib/rfc7523/keys.js'
 import { PrivateKeyJWT } from '../lib/rfc7523/private-key-jwt.js'
 
 const TOKEN_ENDPOINT = 'https://as.example.com/token'
@@ -290,18 +290,21 @@ t.test('configuration errors are typed and name what was expected', async t => {
 
   const publicPem = rsa.publicKey.export({ format: 'pem', type: 'spki' }) as string
   const publicJwk = await exportJWK(rsa.publicKey)
-  for (const [what, key] of [
-    ['public PEM', publicPem],
-    ['public JWK', publicJwk],
-    ['public KeyObject', rsa.publicKey],
-    ['garbage string', 'not a key'],
-    ['secret KeyObject', createSecretKey(randomBytes(32))],
-    ['number', 42 as unknown as KeyLike],
+  const publicGiven = /a public key was given where a private key is needed to sign/
+  for (const [what, key, problem] of [
+    ['public PEM', publicPem, publicGiven],
+    ['public JWK', publicJwk, publicGiven],
+    ['public KeyObject', rsa.publicKey, publicGiven],
+    ['garbage string', 'not a key', /no PEM armour/],
+    ['secret KeyObject', createSecretKey(randomBytes(32)), /a secret \(symmetric\) key was given/],
+    ['number', 42 as unknown as KeyLike, /got number/],
   ] as const) {
     const error = t.throws(() => new PrivateKeyJWT(TOKEN_ENDPOINT, { key }), TypeError, what) as Error
+    t.match(error.message, /^private_key_jwt needs a private key: /, what)
+    t.match(error.message, problem, what)
     t.match(
       error.message,
-      /private_key_jwt needs a private key: PKCS#8 or PKCS#1 PEM, a private JWK, a KeyObject or a CryptoKey/,
+      /expected a PKCS#8 or PKCS#1 PEM, a private JWK \(object or JSON text\), a KeyObject or a CryptoKey$/,
     )
     t.notMatch(error.message, /BEGIN|MII|"n"/, `${what}: no key material in the message`)
   }
@@ -374,7 +377,7 @@ t.test('no key, secret or assertion in inspect, JSON or errors (acceptance 5)', 
   const broken = `${pem.slice(0, 300)}\n-----END RSA PRIVATE KEY-----\n`
   const error = t.throws(() => toPrivateKey(broken)) as Error
   t.notMatch(error.message + String(error.cause), /MII|BEGIN/)
-  t.match(error.message, /got a PEM string that could not be read as one/)
+  t.match(error.message, /got a PEM labelled RSA PRIVATE KEY that could not be read/)
 })
 
 t.test('keys are imported once per distinct input', async t => {

@@ -1,5 +1,6 @@
-import { createHmac, createPrivateKey, createSecretKey, type JsonWebKey, KeyObject, sign } from 'node:crypto'
+import { createHmac, createSecretKey, type KeyObject, sign } from 'node:crypto'
 import type { KeyLike } from '../key-like.js'
+import { assertRsaKeySize, toPrivateKey } from '../keys.js'
 import { percentEncode } from './encoding.js'
 
 /** The RFC 5849 §3.4 methods, plus the SHA-2 variants providers added later (oauthlib, Mastercard). */
@@ -103,27 +104,17 @@ export function createSigner(method: SignatureMethod, credentials: SignerCredent
   }
 }
 
-/** Turns any `KeyLike` into an RSA private `KeyObject`, saying what it got when it cannot. */
+/**
+ * Turns any `KeyLike` into an RSA private `KeyObject` of at least 2048 bits (through the package's
+ * one key importer), saying what it got when it cannot.
+ */
 export function toRsaPrivateKey(input: KeyLike, method: SignatureMethod): KeyObject {
-  let key: KeyObject
-  try {
-    if (input instanceof KeyObject) key = input
-    else if (input instanceof CryptoKey) key = KeyObject.from(input)
-    else if (typeof input === 'string') key = createPrivateKey(input)
-    else if (input instanceof Uint8Array) key = createPrivateKey(Buffer.from(input))
-    else key = createPrivateKey({ key: input as JsonWebKey, format: 'jwk' })
-  } catch (cause) {
-    throw new TypeError(
-      `rsaKey for ${method} is not a readable private key (PEM, JWK, KeyObject or CryptoKey)`,
-      {
-        cause,
-      },
-    )
+  const what = `rsaKey for ${method}`
+  const { key } = toPrivateKey(input, what)
+  // §3.4.3 signs with RSASSA-PKCS1-v1_5: a plain RSA key, not an RSA-PSS-only one.
+  if (key.asymmetricKeyType !== 'rsa') {
+    throw new TypeError(`${what} must be an RSA private key; got a private ${key.asymmetricKeyType} key`)
   }
-  if (key.type !== 'private' || key.asymmetricKeyType !== 'rsa') {
-    throw new TypeError(
-      `rsaKey for ${method} must be an RSA private key; got a ${key.asymmetricKeyType ?? 'secret'} ${key.type} key`,
-    )
-  }
+  assertRsaKeySize(key, what)
   return key
 }

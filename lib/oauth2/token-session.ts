@@ -93,6 +93,14 @@ export abstract class TokenSession extends Session {
     )
   }
 
+  /**
+   * True when there is no token or it is due for renewal by this client's own rule (`leeway`
+   * seconds before expiry, at most half its lifetime early): the moment the next request renews it.
+   */
+  get tokenExpired(): boolean {
+    return Date.now() >= this.#renewAt
+  }
+
   protected storeToken(token: OAuth2Token): void {
     this.#token = token
     this.#renewAt = renewalTime(token, this.#leeway)

@@ -199,3 +199,29 @@ export function renewalTime(token: OAuth2Token, leeway: number): number {
   const early = lifetime === undefined ? leeway : Math.min(leeway, lifetime / 2)
   return (token.expires_at - early) * 1000
 }
+
+/**
+ * Whether `token` has expired, or will within `leeway` seconds (simple-oauth2's `expired()`):
+ * `expires_at` is epoch seconds (RFC 6749 §5.1 gives only `expires_in`; the client records the
+ * moment). A token that states no expiry is not expired.
+ */
+export function isTokenExpired(token: OAuth2Token, leeway = 0): boolean {
+  if (token === null || typeof token !== 'object') {
+    throw new TypeError(
+      `isTokenExpired: token must be an OAuth2Token object; got ${token === null ? 'null' : typeof token}`,
+    )
+  }
+  if (typeof leeway !== 'number' || !(leeway >= 0)) {
+    throw new TypeError(
+      `isTokenExpired: leeway must be a non-negative number of seconds; got ${typeof leeway === 'number' ? leeway : typeof leeway}`,
+    )
+  }
+  const expiresAt = token.expires_at
+  if (expiresAt === undefined || expiresAt === null) return false
+  if (typeof expiresAt !== 'number' || Number.isNaN(expiresAt)) {
+    throw new TypeError(
+      `isTokenExpired: expires_at must be a number of epoch seconds; got ${typeof expiresAt}`,
+    )
+  }
+  return Date.now() >= (expiresAt - leeway) * 1000
+}

@@ -7,14 +7,6 @@ import {
   optionError,
 } from '../http/options.js'
 import type { KeyLike } from '../key-like.js'
-import { appendParams, scopeToString } from '../oauth2/authorization.js'
-import { defaultClientAuthMethods } from '../oauth2/client-auth.js'
-import type { ClientAuthMethod, ClientAuthMethodName } from '../oauth2/client-auth-method.js'
-import { nonOAuthFailure } from '../oauth2/endpoint-failure.js'
-import { checkGrantType, type ExtensionGrantType } from '../oauth2/grant-type.js'
-import { type OAuth2Token, parseTokenResponse } from '../oauth2/token.js'
-import { TOKEN_SESSION_OPTIONS, TokenSession, type TokenSessionOptions } from '../oauth2/token-session.js'
-import { type JwtHeader, signAssertion } from './assertion.js'
 import {
   ASYMMETRIC_ALGORITHMS,
   type AsymmetricAlgorithm,
@@ -23,7 +15,16 @@ import {
   type SigningKey,
   toPrivateKey,
   toSecretKey,
-} from './keys.js'
+} from '../keys.js'
+import { appendParams, scopeToString } from '../oauth2/authorization.js'
+import { defaultClientAuthMethods } from '../oauth2/client-auth.js'
+import type { ClientAuthMethod, ClientAuthMethodName } from '../oauth2/client-auth-method.js'
+import { nonOAuthFailure } from '../oauth2/endpoint-failure.js'
+import { checkGrantType, type ExtensionGrantType } from '../oauth2/grant-type.js'
+import { type OAuth2Token, parseTokenResponse } from '../oauth2/token.js'
+import { TOKEN_SESSION_OPTIONS, TokenSession, type TokenSessionOptions } from '../oauth2/token-session.js'
+import { type JwtHeader, signAssertion } from './assertion.js'
+import { readServiceAccount, type ServiceAccountKey } from './service-account.js'
 
 /** RFC 7523 §2.1: the grant type of the JWT bearer assertion grant. */
 export const JWT_BEARER_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:jwt-bearer'
@@ -85,6 +86,21 @@ export const ASSERTION_CLIENT_OPTIONS: OptionNames<AssertionClientOptions> = {
   clientId: true,
   clientSecret: true,
   tokenEndpointAuthMethod: true,
+}
+
+/** AssertionClient options for fromServiceAccount: the file gives the endpoint, audience, issuer and key. */
+export interface ServiceAccountOptions
+  extends Omit<AssertionClientOptions, 'tokenEndpoint' | 'audience' | 'issuer' | 'key' | 'scope'> {
+  /** The scopes the token is for, sent as the assertion's `scope` claim (where Google reads them). */
+  scope?: string | string[]
+}
+
+/** Options fromServiceAccount takes from the file; giving them as well is a mistake, not an override. */
+const FROM_FILE: Record<string, string> = {
+  tokenEndpoint: 'token_uri',
+  audience: 'token_uri',
+  issuer: 'client_email',
+  key: 'private_key',
 }
 
 function checkRecord(name: string, value: unknown): Record<string, unknown> | undefined {
@@ -193,6 +209,51 @@ export class AssertionClient extends TokenSession {
     if (options.clientSecret === null) throw optionError('clientSecret', 'a string or a key', null)
     this.#clientSecret = options.clientSecret
     this.#authMethod = this.#chooseAuthMethod(options.tokenEndpointAuthMethod)
+  }
+
+  /**
+   * A client for a Google service account (google-auth-library's `fromJSON`): `source` is the
+   * parsed key file, its JSON text, or its path (e.g. `process.env.GOOGLE_APPLICATION_CREDENTIALS`,
+   * read once, synchronously). `token_uri` is the token endpoint and the assertion's `aud`,
+   * `client_email` its `iss` and, unless `subject` says otherwise (a user to act for under
+   * domain-wide delegation, or null for none), its `sub`; `private_key` signs RS256 with
+   * `private_key_id` as the header `kid`. `scope` goes into the assertion's claims.
+   */
+  static fromServiceAccount(
+    source: ServiceAccountKey | string | URL,
+    options: ServiceAccountOptions = {},
+  ): AssertionClient {
+    if (options === null || typeof options !== 'object') throw optionError('options', 'an object', options)
+    for (const [name, field] of Object.entries(FROM_FILE)) {
+      if (Object.hasOwn(options, name)) {
+        throw new TypeError(
+          `AssertionClient.fromServiceAccount: option \`${name}\` comes from the service account's ${field} and cannot be given`,
+        )
+      }
+    }
+    const account = readServiceAccount(source)
+    const { scope, claims, header, subject, ...rest } = options
+    if (scope !== undefined && typeof scope !== 'string' && !Array.isArray(scope)) {
+      throw optionError('scope', 'a string or an array of strings', scope)
+    }
+    const scopeClaim = scopeToString(scope)
+    return new AssertionClient({
+      ...rest,
+      subject: subject === undefined ? account.clientEmail : subject,
+      tokenEndpoint: account.tokenUri,
+      audience: account.tokenUri,
+      issuer: account.clientEmail,
+      key: account.key,
+      claims: {
+        ...checkRecord('claims', claims),
+        ...(scopeClaim === undefined ? {} : { scope: scopeClaim }),
+      },
+      header: {
+        alg: 'RS256',
+        ...(account.privateKeyId === undefined ? {} : { kid: account.privateKeyId }),
+        ...checkRecord('header', header),
+      },
+    })
   }
 
   #chooseAuthMethod(option: unknown): ClientAuthMethod | undefined {

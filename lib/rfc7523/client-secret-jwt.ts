@@ -1,6 +1,6 @@
+import { HMAC_ALGORITHMS, type HmacAlgorithm, KeyCache, type SigningKey, toSecretKey } from '../keys.js'
 import type { ClientCredentials } from '../oauth2/client-auth-method.js'
 import { JWT_CLIENT_AUTH_OPTIONS, JwtClientAuthMethod, type JwtClientAuthOptions } from './assertion.js'
-import { HMAC_ALGORITHMS, type HmacAlgorithm, KeyCache, type SigningKey, toSecretKey } from './keys.js'
 
 export type ClientSecretJWTOptions = JwtClientAuthOptions<HmacAlgorithm>
 

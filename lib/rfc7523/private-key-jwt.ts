@@ -1,7 +1,5 @@
 import type { OptionNames } from '../http/options.js'
 import type { KeyLike } from '../key-like.js'
-import type { ClientCredentials } from '../oauth2/client-auth-method.js'
-import { JWT_CLIENT_AUTH_OPTIONS, JwtClientAuthMethod, type JwtClientAuthOptions } from './assertion.js'
 import {
   ASYMMETRIC_ALGORITHMS,
   type AsymmetricAlgorithm,
@@ -9,7 +7,9 @@ import {
   KeyCache,
   type SigningKey,
   toPrivateKey,
-} from './keys.js'
+} from '../keys.js'
+import type { ClientCredentials } from '../oauth2/client-auth-method.js'
+import { JWT_CLIENT_AUTH_OPTIONS, JwtClientAuthMethod, type JwtClientAuthOptions } from './assertion.js'
 
 export interface PrivateKeyJWTOptions extends JwtClientAuthOptions<AsymmetricAlgorithm> {
   /** The private key; without it the client's `clientSecret` holds the key (API.md §2). */

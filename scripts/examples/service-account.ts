@@ -6,7 +6,6 @@
  *
  * In an application, import from 'undici-oauth' instead of the source tree.
  */
-import { readFile } from 'node:fs/promises'
 import { pathToFileURL } from 'node:url'
 import { AssertionClient } from '../../lib/index.js'
 
@@ -16,20 +15,8 @@ export async function callWithServiceAccount(
   scope = 'https://www.googleapis.com/auth/cloud-platform',
 ): Promise<{ status: number; body: unknown }> {
   // --- README example starts here
-  const conf = JSON.parse(await readFile(path, 'utf8'))
-  const tokenUri: string = conf.token_uri
-  const header: Record<string, unknown> = { alg: 'RS256' }
-  if (conf.private_key_id) header.kid = conf.private_key_id
-
-  await using client = new AssertionClient({
-    tokenEndpoint: tokenUri,
-    issuer: conf.client_email,
-    audience: tokenUri,
-    claims: { scope }, // Google puts scope in the assertion
-    subject: null,
-    key: conf.private_key,
-    header,
-  })
+  // The key file Google issued, e.g. process.env.GOOGLE_APPLICATION_CREDENTIALS
+  await using client = AssertionClient.fromServiceAccount(path, { scope })
   // No token call: the first request signs an assertion and obtains a token, later ones renew it.
   const response = await client.get(apiUrl)
   // --- README example ends here
