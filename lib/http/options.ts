@@ -73,3 +73,58 @@ export function checkFunction<F extends (...args: never[]) => unknown>(
   if (typeof value !== 'function') throw optionError(name, 'a function', value)
   return value as F
 }
+
+/** Case, `_` and `-` ignored: `code_verifier` and `CodeVerifier` are both `codeverifier`. */
+function normalized(name: string): string {
+  return name.toLowerCase().replace(/[_-]/g, '')
+}
+
+/** Levenshtein distance, two rows at a time. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i]
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)
+      current.push(Math.min(previous[j]! + 1, current[j - 1]! + 1, substitution))
+    }
+    previous = current
+  }
+  return previous[b.length]!
+}
+
+/**
+ * The known name closest to `name` (ignoring case, `_` and `-`), if it is close enough to be a
+ * likely typo: at most a third of its length away (and at least 2 edits allowed).
+ */
+export function suggest(name: string, known: readonly string[]): string | undefined {
+  const target = normalized(name)
+  let best: string | undefined
+  let bestDistance = Math.max(2, Math.floor(target.length / 3)) + 1
+  for (const candidate of known) {
+    const distance = editDistance(target, normalized(candidate))
+    if (distance < bestDistance) {
+      best = candidate
+      bestDistance = distance
+    }
+  }
+  return best
+}
+
+/**
+ * Throws a TypeError for the first own key of `object` that is not in `known`, naming it and the
+ * closest known name: in JavaScript a misspelt option would otherwise be ignored in silence.
+ * `what` names the object in the message (e.g. 'fetchToken params'); `hint` says what to do
+ * instead.
+ */
+export function checkKnownKeys(what: string, object: object, known: readonly string[], hint = ''): void {
+  for (const key of Object.keys(object)) {
+    if (known.includes(key)) continue
+    const closest = suggest(key, known)
+    throw new TypeError(
+      `${what}: unknown name \`${key}\`${closest === undefined ? '' : ` (did you mean \`${closest}\`?)`}${
+        hint === '' ? '' : `; ${hint}`
+      }`,
+    )
+  }
+}
