@@ -78,7 +78,7 @@ export function sentSecrets(headers: Readonly<Record<string, string>>, body: URL
       const decoded = Buffer.from(credentials, 'base64').toString('utf8')
       const colon = decoded.indexOf(':')
       // RFC 6749 §2.3.1: id and secret are form-encoded before they are joined.
-      const secret = new URLSearchParams(`s=${decoded.slice(colon + 1)}`).get('s') ?? ''
+      const secret = new URLSearchParams(`s=${decoded.slice(colon + 1)}`).get('s')!
       secrets.push(decoded, secret)
     }
   }

@@ -108,6 +108,12 @@ t.test('endpoints with other schemes are refused, naming the field and what came
     ['userinfo_endpoint', 'ftp://127.0.0.1/me', /userinfo_endpoint must be an https URL/],
     ['revocation_endpoint', 'not a url', /revocation_endpoint must be an absolute URL, got 'not a url'/],
     ['introspection_endpoint', 42, /introspection_endpoint must be an absolute URL, got number/],
+    ['registration_endpoint', null, /registration_endpoint must be an absolute URL, got null/],
+    [
+      'token_endpoint',
+      `javascript:${'x'.repeat(200)}`,
+      /token_endpoint must be an https URL, got 'javascript:x{69}…'$/,
+    ],
   ]
   for (const [field, value, message] of cases) {
     const s = await server()

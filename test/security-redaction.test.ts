@@ -12,6 +12,7 @@ import { OAuthError } from '../lib/errors.js'
 import { OAuth1Client } from '../lib/oauth1/client.js'
 import { percentEncode } from '../lib/oauth1/encoding.js'
 import { OAuth2Client, type OAuth2ClientOptions } from '../lib/oauth2/client.js'
+import { sentSecrets } from '../lib/redact.js'
 import { json, type RecordingServer, type Seen, start } from './fixtures/recording-server.js'
 
 // Reserved characters make each encoding differ from the raw value.
@@ -208,3 +209,33 @@ for (const mode of ['json', 'text'] as const) {
     )
   })
 }
+
+t.test('sentSecrets: what counts as a secret of a request', async t => {
+  const basic = Buffer.from('app:s%26cret+1').toString('base64')
+  t.same(
+    sentSecrets({ Authorization: `Basic ${basic}`, accept: 'application/json' }, new URLSearchParams()),
+    [basic, 'app:s%26cret+1', 's&cret 1'],
+  )
+  t.same(sentSecrets({ authorization: 'opaque-credential' }, new URLSearchParams()), ['opaque-credential'])
+  t.same(
+    sentSecrets(
+      { authorization: `Basic ${Buffer.from('no-colon').toString('base64')}` },
+      new URLSearchParams(),
+    ).slice(1),
+    ['no-colon', 'no-colon'],
+  )
+  const body = new URLSearchParams({
+    grant_type: 'password',
+    scope: 'a b',
+    redirect_uri: 'https://app.example/cb',
+    client_id: 'app',
+    token_type_hint: 'refresh_token',
+    resource: 'https://api.example',
+    audience: 'api',
+    subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
+    password: 'pw-1',
+    client_secret: 'cs-1',
+    custom: 'c-1',
+  })
+  t.same(sentSecrets({}, body), ['pw-1', 'cs-1', 'c-1'])
+})

@@ -41,6 +41,7 @@ const unusable: [string, Record<string, unknown>, RegExp][] = [
   ['token_type mac', { token_type: 'mac' }, /token_type must be Bearer \(RFC 6750 §4\), got 'mac'/],
   ['token_type DPoP', { token_type: 'DPoP' }, /got 'DPoP'/],
   ['token_type N_A', { token_type: 'N_A' }, /got 'N_A'/],
+  ['a long token_type', { token_type: 'x'.repeat(100) }, /got 'x{40}…'/],
 ]
 
 t.test('the token endpoint: unusable answers are refused at parse time, nothing stored or sent', async t => {

@@ -90,7 +90,7 @@ export function checkMetadata(
   const issuerUrl = new URL(issuer)
   const httpIssuer = issuerUrl.protocol === 'http:'
   for (const [name, value] of Object.entries(document)) {
-    if (!isEndpointField(name) || value === undefined) continue
+    if (!isEndpointField(name)) continue
     const url = typeof value === 'string' && URL.canParse(value) ? new URL(value) : undefined
     if (url === undefined) throw invalid(`${name} must be an absolute URL, got ${shown(value)}`)
     if (url.protocol === 'https:') continue
