@@ -23,6 +23,7 @@ export type { SignatureMethod } from './oauth1/signature.js'
 export {
   type AuthorizationUrl,
   type AuthorizationUrlParams,
+  type ExtraParams,
   type FetchTokenParams,
   type IntrospectionResponse,
   OAuth2Client,

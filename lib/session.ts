@@ -263,6 +263,11 @@ export class Session implements AsyncDisposable {
     return this.#timeout
   }
 
+  /** Whether credentials may go only over https:// or to loopback hosts (no allowInsecureTransport). */
+  protected get checksTransport(): boolean {
+    return this.#checkTransport
+  }
+
   /** An undici Dispatcher that adds this session's credentials: for undici.request, fetch, setGlobalDispatcher. */
   get dispatcher(): Dispatcher {
     return this.#dispatcher

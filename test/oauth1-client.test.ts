@@ -176,10 +176,18 @@ t.test('parseAuthorizationResponse', async t => {
     message: /must carry oauth_token and oauth_verifier; it has oauth_token$/,
   })
   t.throws(() => c.parseAuthorizationResponse('/cb'), { message: /it has neither$/ })
+  // A client that holds no temporary credentials has nothing to check oauth_token against.
   const fresh = client(t)
+  t.throws(() => fresh.parseAuthorizationResponse('/cb?oauth_token=t&oauth_verifier=v'), {
+    constructor: MissingTokenError,
+    message:
+      /no temporary credentials to check the callback against: restore the ones fetchRequestToken\(\) returned first/,
+  })
+  t.equal(fresh.token, undefined, 'nothing stored')
+  fresh.token = { oauth_token: 't', oauth_token_secret: 'ts' }
   t.same(fresh.parseAuthorizationResponse('/cb?oauth_token=t&oauth_verifier=v'), {
     oauth_token: 't',
-    oauth_token_secret: '',
+    oauth_token_secret: 'ts',
     oauth_verifier: 'v',
   })
 })

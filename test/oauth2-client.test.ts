@@ -304,7 +304,7 @@ t.test('authorization responses: state mismatch, error redirect, implicit fragme
     'an error in the fragment too',
   )
   await t.rejects(
-    client.fetchToken(undefined, { authorizationResponse: 'https://app.test/cb?state=s' }),
+    client.fetchToken(undefined, { authorizationResponse: 'https://app.test/cb?state=s', state: 's' }),
     /neither code nor error/,
   )
   await t.rejects(
@@ -437,7 +437,9 @@ t.test(
     t.same(Object.fromEntries(sent.form), { grant_type: 'client_credentials', scope: 'a b' })
 
     await using post = makeClient(api.server.url, { tokenEndpointAuthMethod: 'client_secret_post' })
-    await post.fetchToken(undefined, { audience: 'https://api.test', resource: ['r1', 'r2'] })
+    await post.fetchToken(undefined, {
+      extraParams: { audience: 'https://api.test', resource: ['r1', 'r2'] },
+    })
     const posted = api.calls('/token').at(-1)!
     t.equal(posted.headers.authorization, undefined)
     t.same(posted.form.getAll('resource'), ['r1', 'r2'], 'repeated parameters are kept')
@@ -621,7 +623,7 @@ t.test('discovery failures: no document, issuer mismatch', async t => {
       json(res, 200, { issuer: `http://${seen.headers.host}/tenant`, token_endpoint: 'not a url' }),
   })
   await t.rejects(OAuth2Client.discover(`${bad.server.url}/tenant`), {
-    message: /token_endpoint is not an absolute URL/,
+    message: /token_endpoint must be an absolute URL, got 'not a url'/,
   })
   t.same(
     bad.seen.map(s => s.path),

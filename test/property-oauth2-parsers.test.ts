@@ -10,11 +10,11 @@ import t from 'tap'
 import { InvalidResponseError, MismatchingStateError, OAuthError } from '../lib/errors.js'
 import { readAuthorizationResponse } from '../lib/oauth2/authorization.js'
 import {
+  endpointError,
   excerpt,
   type OAuth2Token,
   parseJsonObject,
   parseTokenResponse,
-  readOAuthError,
   toToken,
 } from '../lib/oauth2/token.js'
 import { isInvalidTokenChallenge, parseWwwAuthenticate } from '../lib/oauth2/www-authenticate.js'
@@ -88,7 +88,8 @@ t.test('readAuthorizationResponse: the documented outcome for any redirect URL',
       authorizationResponse,
       fc.option(fc.oneof(secret, wellFormed()), { nil: undefined }),
       fc.boolean(),
-      (input, other, echo) => {
+      fc.boolean(),
+      (input, other, echo, codeFlow) => {
         const redirect = buildRedirect(input)
         // Model: the query unless it lacks code and error and the fragment carries a response.
         const url = new URL(redirect)
@@ -107,7 +108,7 @@ t.test('readAuthorizationResponse: the documented outcome for any redirect URL',
         if (expected !== undefined) planted.push(expected)
 
         const outcome = valueOrTypedError(
-          () => readAuthorizationResponse(redirect, expected),
+          () => readAuthorizationResponse(redirect, { state: expected, codeFlow }),
           [OAuthError],
           // A planted secret can still show up inside a hostile error text by chance: only check
           // secrets that the error fields themselves do not carry.
@@ -118,6 +119,11 @@ t.test('readAuthorizationResponse: the documented outcome for any redirect URL',
               !(params.get('error_description') ?? '').includes(s),
           ),
         )
+        if (query.has('access_token')) {
+          if (!('error' in outcome) || !(outcome.error instanceof InvalidResponseError))
+            throw new Error('a token in the query was accepted')
+          return
+        }
         const error = params.get('error')
         if (error !== null) {
           if (!('error' in outcome)) throw new Error('an error response was accepted')
@@ -127,14 +133,28 @@ t.test('readAuthorizationResponse: the documented outcome for any redirect URL',
           return
         }
         const state = params.get('state')
-        if (expected !== undefined && state !== expected) {
+        if (state !== (expected ?? null)) {
           if (!('error' in outcome) || !(outcome.error instanceof MismatchingStateError))
-            throw new Error('a mismatching state was accepted')
+            throw new Error('a mismatching or unexpected state was accepted')
+          return
+        }
+        const code = params.get('code')
+        if (code === null && (!params.has('access_token') || codeFlow)) {
+          if (!('error' in outcome) || outcome.error instanceof MismatchingStateError)
+            throw new Error('a response without a usable grant was accepted')
           return
         }
         if (!('value' in outcome)) throw outcome.error
-        if (outcome.value.fromFragment !== fromFragment) throw new Error('wrong source')
-        if (outcome.value.params.toString() !== params.toString()) throw new Error('wrong parameters')
+        const grant = outcome.value
+        if (code !== null) {
+          if (!('code' in grant) || grant.code !== code) throw new Error('wrong code')
+          return
+        }
+        const fields = Object.fromEntries(params)
+        delete fields.state
+        delete fields.iss
+        if (!('token' in grant) || !isDeepStrictEqual(grant.token, fields))
+          throw new Error('wrong token fields')
       },
     ),
     settings(),
@@ -152,9 +172,12 @@ t.test('readAuthorizationResponse: arbitrary strings give a value or an OAuthErr
       ),
       fc.option(noise(), { nil: undefined }),
       (redirect, expected) => {
-        const outcome = valueOrTypedError(() => readAuthorizationResponse(redirect, expected), [OAuthError])
-        if ('value' in outcome && !(outcome.value.params instanceof URLSearchParams))
-          throw new Error('no params')
+        const outcome = valueOrTypedError(
+          () => readAuthorizationResponse(redirect, { state: expected, codeFlow: false }),
+          [OAuthError],
+        )
+        if ('value' in outcome && !('code' in outcome.value) && !('token' in outcome.value))
+          throw new Error('neither a code nor a token')
       },
     ),
     settings(),
@@ -270,8 +293,13 @@ const answer = fc.record({ clientSecret: secret, refreshToken: secret }).chain(p
 )
 
 function assertTokenShape(token: OAuth2Token): void {
-  if (typeof token.access_token !== 'string' || token.access_token === '') throw new Error('bad access_token')
-  if (typeof token.token_type !== 'string' || token.token_type === '') throw new Error('bad token_type')
+  if (typeof token.access_token !== 'string' || !/^[\x21-\x7E]+$/.test(token.access_token))
+    throw new Error('bad access_token')
+  if (token.refresh_token !== undefined && !/^[\x21-\x7E]+$/.test(token.refresh_token))
+    throw new Error('bad refresh_token')
+  if (typeof token.token_type !== 'string' || token.token_type.toLowerCase() !== 'bearer')
+    throw new Error('bad token_type')
+  if (token.expires_in !== undefined && !(token.expires_in > 0)) throw new Error('bad expires_in')
   for (const name of ['expires_in', 'expires_at'] as const) {
     const value = token[name]
     if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value)))
@@ -353,19 +381,17 @@ t.test('parseJsonObject: a JSON object or an OAuthError', async t => {
   t.pass(`${RUNS} cases`)
 })
 
-t.test('readOAuthError: undefined or an OAuthError carrying the (redacted) error, never a throw', async t => {
+t.test('endpointError: the (redacted) RFC 6749 §5.2 error, else an InvalidResponseError', async t => {
   fc.assert(
     fc.property(answer, ({ planted, response }) => {
       const secrets = [planted.clientSecret, planted.refreshToken]
-      const result = readOAuthError(response, 'token endpoint', secrets)
+      const result = endpointError(response, 'token endpoint', secrets)
       const object =
         jsonObjectOf(response.body) ??
         (jsonArrayOrOther(response.body) as Record<string, unknown> | undefined)
       if (typeof object?.error !== 'string') {
-        if (result !== undefined) throw new Error('an OAuthError without a string error')
-        return
-      }
-      if (!(result instanceof OAuthError) || result instanceof InvalidResponseError)
+        if (!(result instanceof InvalidResponseError)) throw new Error('an OAuthError without a string error')
+      } else if (!(result instanceof OAuthError) || result instanceof InvalidResponseError)
         throw new Error('wrong class')
       if (result.statusCode !== response.statusCode) throw new Error('statusCode not carried')
       assertNoSecret(result, secrets)

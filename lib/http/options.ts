@@ -80,7 +80,12 @@ export function checkFunction<F extends (...args: never[]) => unknown>(
  */
 export type OptionNames<T> = { readonly [K in keyof T]-?: true }
 
-/** Levenshtein distance (insertions, deletions and substitutions each cost one). */
+/** Case, `_` and `-` ignored: `code_verifier` and `CodeVerifier` are both `codeverifier`. */
+function normalized(name: string): string {
+  return name.toLowerCase().replace(/[_-]/g, '')
+}
+
+/** Levenshtein distance (insertions, deletions and substitutions each cost one), two rows at a time. */
 function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j)
   for (let i = 1; i <= a.length; i++) {
@@ -95,17 +100,16 @@ function editDistance(a: string, b: string): number {
 }
 
 /**
- * The known name a mistyped `name` most likely meant: its camelCase form when `name` is
- * snake_case (`client_id` -> `clientId`), else the closest name within max(2, length / 3) edits.
+ * The known name a mistyped `name` most likely meant (ignoring case, `_` and `-`, so snake_case
+ * finds its camelCase form): the closest within max(2, a third of its length) edits.
  */
 export function suggest(name: string, known: readonly string[]): string | undefined {
-  const camel = name.replace(/_([a-z0-9])/g, (_, letter: string) => letter.toUpperCase())
-  if (camel !== name && known.includes(camel)) return camel
+  const target = normalized(name)
   let best: string | undefined
-  let bestDistance = Math.max(2, name.length / 3)
+  let bestDistance = Math.max(2, Math.floor(target.length / 3)) + 1
   for (const candidate of known) {
-    const distance = editDistance(name, candidate)
-    if (distance < bestDistance || (distance === bestDistance && best === undefined)) {
+    const distance = editDistance(target, normalized(candidate))
+    if (distance < bestDistance) {
       best = candidate
       bestDistance = distance
     }
@@ -115,16 +119,19 @@ export function suggest(name: string, known: readonly string[]): string | undefi
 
 /**
  * Throws a TypeError for the first own key of `object` that is not in `known`, naming it and the
- * closest known name. `what` says whose key it is, e.g. 'OAuth2Client option'.
+ * closest known name: in JavaScript a misspelt option would otherwise be ignored in silence.
+ * `what` says whose key it is (e.g. 'OAuth2Client option'); `hint` says what to do instead.
  */
-export function checkKnownKeys(what: string, object: object, known: readonly string[]): void {
+export function checkKnownKeys(what: string, object: object, known: readonly string[], hint = ''): void {
   for (const name of Object.keys(object)) {
     if (known.includes(name)) continue
     const guess = suggest(name, known)
-    throw new TypeError(
-      guess === undefined
-        ? `unknown ${what} \`${name}\` (known: ${known.join(', ')})`
-        : `unknown ${what} \`${name}\`: did you mean \`${guess}\`?`,
-    )
+    const help =
+      guess !== undefined
+        ? `: did you mean \`${guess}\`?`
+        : hint === ''
+          ? ` (known: ${known.join(', ')})`
+          : ''
+    throw new TypeError(`unknown ${what} \`${name}\`${help}${hint === '' ? '' : `; ${hint}`}`)
   }
 }

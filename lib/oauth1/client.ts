@@ -228,7 +228,9 @@ export class OAuth1Client extends Session {
    * RFC 5849 §2.2: reads `oauth_token` and `oauth_verifier` from the callback URL and stores them
    * (keeping the token secret of the temporary credentials this client holds). A callback for
    * other temporary credentials than the ones held throws MismatchingStateError: the token plays
-   * the part OAuth 2's `state` does. A reported problem or denial throws OAuthError.
+   * the part OAuth 2's `state` does, so a client that holds none (a new client serving the
+   * callback) throws MissingTokenError until they are restored (`client.token = saved`): without
+   * them any oauth_token would be accepted. A reported problem or denial throws OAuthError.
    */
   parseAuthorizationResponse(url: string): OAuth1Token {
     const query = new URL(url, 'http://callback.invalid/').searchParams
@@ -252,17 +254,17 @@ export class OAuth1Client extends Session {
       )
     }
     const held = this.#token
-    if (held !== undefined && held.oauth_token !== oauthToken) {
+    if (held === undefined) {
+      throw new MissingTokenError(
+        'no temporary credentials to check the callback against: restore the ones fetchRequestToken() returned first (client.token = saved)',
+      )
+    }
+    if (held.oauth_token !== oauthToken) {
       throw new MismatchingStateError(
         'authorization response oauth_token differs from the temporary credentials this client holds',
       )
     }
-    this.token = {
-      ...held,
-      oauth_token: oauthToken,
-      oauth_token_secret: held?.oauth_token_secret ?? '',
-      oauth_verifier: verifier,
-    }
+    this.token = { ...held, oauth_verifier: verifier }
     return this.token!
   }
 
@@ -366,10 +368,14 @@ export class OAuth1Client extends Session {
       { signal: call.signal },
     )
     const body = await readCappedText(response, undefined, call.what)
+    // What the request carried that a server may echo: both secrets, the verifier, and a PLAINTEXT
+    // signature, which is the encoded secrets themselves (RFC 5849 §3.4.4).
+    const sent = [this.#clientSecret, call.tokenSecret, call.verifier]
+    if (!signer.needsBaseString) sent.push(signer.sign(''))
     return parseTokenAnswer(
       { statusCode: response.statusCode, contentType: firstHeader(response.headers, 'content-type'), body },
       call.what,
-      [this.#clientSecret, call.tokenSecret],
+      sent,
     )
   }
 }

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto'
-import { MismatchingStateError, OAuthError } from '../errors.js'
+import { InvalidResponseError, MismatchingStateError, OAuthError } from '../errors.js'
 
 /** RFC 6749 §3.3: a scope is a space-delimited list. */
 export function scopeToString(scope: string | readonly string[] | undefined): string | undefined {
@@ -14,27 +14,48 @@ export function statesEqual(expected: string, received: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b)
 }
 
-/** The parameters of an authorization response (RFC 6749 §4.1.2, §4.2.2): query, then fragment. */
-export interface AuthorizationResponse {
-  params: URLSearchParams
-  /** True when the parameters came in the fragment (implicit flow or response_mode=fragment). */
-  fromFragment: boolean
+/** What a caller expects of an authorization response. */
+export interface AuthorizationResponseChecks {
+  /** The state created with the authorization URL; undefined when the caller has none. */
+  state: string | undefined
+  /** The issuer the client knows (its metadata's `issuer`), compared with `iss` (RFC 9207 §2.4). */
+  issuer?: string | undefined
+  /** The server always sends `iss` (metadata `authorization_response_iss_parameter_supported`). */
+  issRequired?: boolean | undefined
+  /** The caller is doing a code flow (it holds a code verifier or asked for authorization_code). */
+  codeFlow: boolean
 }
 
+/** What an authorization response grants: a code to exchange, or an implicit-flow token's fields. */
+export type AuthorizationGrant = { code: string } | { token: Record<string, string> }
+
 /**
- * Reads an authorization response redirect URL. An `error` (RFC 6749 §4.1.2.1, §4.2.2.1) throws
- * OAuthError; a state that differs from `expectedState` throws MismatchingStateError. A missing
- * state in the response counts as a mismatch when one was expected.
+ * Reads an authorization response redirect URL (RFC 6749 §4.1.2, §4.2.2): the query, or the
+ * fragment when the query carries no response. Throws before anything is used:
+ * - InvalidResponseError for an `access_token` in the query (§4.2.2 returns tokens only in the
+ *   fragment; a query token is an injection), and for a fragment token in a code flow (a code flow
+ *   takes only a code, which PKCE and client authentication protect);
+ * - OAuthError `invalid_issuer` when `iss` differs from the known issuer, or is missing while the
+ *   server promises it (RFC 9207 §2.4: checked on error responses too, against mix-up);
+ * - OAuthError with the response's `error` (§4.1.2.1, §4.2.2.1);
+ * - MismatchingStateError when the state differs from the expected one, is missing, or is present
+ *   while the caller expects none (§10.12: the CSRF check is the caller's state).
+ * A code wins over a token beside it (a hybrid response): the code is exchanged, the token unused.
  */
 export function readAuthorizationResponse(
   redirect: string,
-  expectedState: string | undefined,
-): AuthorizationResponse {
+  checks: AuthorizationResponseChecks,
+): AuthorizationGrant {
   let url: URL
   try {
     url = new URL(redirect)
   } catch {
     throw new OAuthError('authorization response is not an absolute URL', { error: 'invalid_request' })
+  }
+  if (url.searchParams.has('access_token')) {
+    throw new InvalidResponseError(
+      'authorization response carries access_token in its query: tokens come only in the fragment (RFC 6749 §4.2.2), so it is refused',
+    )
   }
   const fragment = new URLSearchParams(url.hash.slice(1))
   const fromFragment =
@@ -42,6 +63,7 @@ export function readAuthorizationResponse(
     !url.searchParams.has('error') &&
     (fragment.has('access_token') || fragment.has('code') || fragment.has('error'))
   const params = fromFragment ? fragment : url.searchParams
+  checkIssuer(params.get('iss'), checks)
   const error = params.get('error')
   if (error !== null) {
     const description = params.get('error_description') ?? undefined
@@ -51,11 +73,51 @@ export function readAuthorizationResponse(
       uri: params.get('error_uri') ?? undefined,
     })
   }
-  if (expectedState !== undefined) {
-    const state = params.get('state')
-    if (state === null || !statesEqual(expectedState, state)) throw new MismatchingStateError()
+  const state = params.get('state')
+  if (checks.state === undefined) {
+    if (state !== null) {
+      throw new MismatchingStateError(
+        'authorization response carries a state but none was passed: pass the state created with the authorization URL',
+      )
+    }
+  } else if (state === null || !statesEqual(checks.state, state)) {
+    throw new MismatchingStateError()
   }
-  return { params, fromFragment }
+  const code = params.get('code')
+  if (code !== null) return { code }
+  if (!params.has('access_token')) {
+    throw new OAuthError('authorization response carries neither code nor error', {
+      error: 'invalid_request',
+    })
+  }
+  if (checks.codeFlow) {
+    throw new InvalidResponseError(
+      'authorization response carries an access token and no code, but this is a code flow (codeVerifier, code or grantType authorization_code given): a code flow takes only a code',
+    )
+  }
+  const token = Object.fromEntries(params)
+  delete token.state
+  delete token.iss
+  return { token }
+}
+
+/** RFC 9207 §2.4: `iss`, when the client knows its issuer, must be identical to it. */
+function checkIssuer(iss: string | null, checks: AuthorizationResponseChecks): void {
+  if (iss === null) {
+    if (checks.issRequired === true) {
+      throw new OAuthError(
+        'authorization response has no iss, which the server promises (RFC 9207 §2.4): refused as a possible mix-up',
+        { error: 'invalid_issuer' },
+      )
+    }
+    return
+  }
+  if (checks.issuer !== undefined && iss !== checks.issuer) {
+    throw new OAuthError(
+      `authorization response iss '${iss.slice(0, 80)}' is not the issuer '${checks.issuer}' (RFC 9207 §2.4): refused as a possible mix-up`,
+      { error: 'invalid_issuer' },
+    )
+  }
 }
 
 /** Appends `params` to `base` in order, expanding arrays and skipping undefined and null. */

@@ -1,4 +1,4 @@
-import { ClientClosedError, InvalidResponseError, MissingTokenError, OAuthError } from '../errors.js'
+import { ClientClosedError, InvalidResponseError, MissingTokenError } from '../errors.js'
 import {
   checkKnownKeys,
   checkOneOf,
@@ -19,9 +19,8 @@ import {
   type ComplianceHooks,
   type HookRequest,
 } from './compliance-hooks.js'
-import { nonOAuthFailure } from './endpoint-failure.js'
 import { checkGrantType, type GrantType } from './grant-type.js'
-import { type AuthorizationServerMetadata, checkMetadata, metadataUrls } from './metadata.js'
+import { type AuthorizationServerMetadata, checkIssuer, checkMetadata, metadataUrls } from './metadata.js'
 import { type CodeChallengeMethod, createCodeChallenge, generateCodeVerifier, generateToken } from './pkce.js'
 import {
   type EndpointResponse,
@@ -121,13 +120,16 @@ export interface AuthorizationUrl {
   nonce?: string
 }
 
+/** Further form parameters for the endpoint, sent as they are (an array repeats the name). */
+export type ExtraParams = Record<string, string | string[]>
+
 export interface FetchTokenParams {
   /** Inferred: code/authorizationResponse -> authorization_code, username+password -> password, else client_credentials. */
   grantType?: GrantType
   /** The full redirect URL; code, state and error are read from its query or fragment. */
   authorizationResponse?: string
   code?: string
-  /** The state you expect back; a mismatch throws MismatchingStateError. */
+  /** The state created with the authorization URL; a different or unexpected one throws MismatchingStateError. */
   state?: string
   /** Takes AuthorizationUrl.codeVerifier as it is: undefined when PKCE is off. */
   codeVerifier?: string | undefined
@@ -137,7 +139,8 @@ export interface FetchTokenParams {
   scope?: string | string[]
   headers?: Record<string, string>
   signal?: AbortSignal
-  [extra: string]: unknown
+  /** Parameters of other grants (e.g. RFC 8693 `subject_token`); names the client sets itself are refused. */
+  extraParams?: ExtraParams
 }
 
 export interface RefreshTokenParams {
@@ -145,7 +148,66 @@ export interface RefreshTokenParams {
   scope?: string | string[]
   headers?: Record<string, string>
   signal?: AbortSignal
-  [extra: string]: unknown
+  extraParams?: ExtraParams
+}
+
+const FETCH_TOKEN_PARAMS: readonly (keyof FetchTokenParams)[] = [
+  'grantType',
+  'authorizationResponse',
+  'code',
+  'state',
+  'codeVerifier',
+  'redirectUri',
+  'username',
+  'password',
+  'scope',
+  'headers',
+  'signal',
+  'extraParams',
+]
+
+const REFRESH_TOKEN_PARAMS: readonly (keyof RefreshTokenParams)[] = [
+  'refreshToken',
+  'scope',
+  'headers',
+  'signal',
+  'extraParams',
+]
+
+const EXTRA_PARAMS_HINT = 'put parameters for the server in `extraParams`'
+
+/**
+ * Appends the caller's `extraParams` to a token request body. A name the body already holds is
+ * refused: the grant's own parameters come from their named options, never twice.
+ */
+function appendExtraParams(body: URLSearchParams, extraParams: unknown, what: string): void {
+  if (extraParams === undefined) return
+  if (extraParams === null || typeof extraParams !== 'object' || Array.isArray(extraParams)) {
+    throw new TypeError(`${what}: extraParams must be an object of names to strings or string arrays`)
+  }
+  for (const [name, value] of Object.entries(extraParams)) {
+    const values: unknown[] = Array.isArray(value) ? value : [value]
+    if (!values.every(item => typeof item === 'string')) {
+      throw new TypeError(`${what}: extraParams.${name} must be a string or an array of strings`)
+    }
+    if (body.has(name)) {
+      throw new TypeError(
+        `${what}: extraParams.${name} is a parameter the client sets itself; use its option`,
+      )
+    }
+    for (const item of values as string[]) body.append(name, item)
+  }
+}
+
+/**
+ * True for a URL that carries an authorization response (`code`, `state` or `error` in its query or
+ * fragment): passed where the token endpoint goes, it would receive the client's credentials.
+ */
+function looksLikeAuthorizationResponse(url: string): boolean {
+  if (!URL.canParse(url)) return false
+  const { searchParams, hash } = new URL(url)
+  const fragment = new URLSearchParams(hash.slice(1))
+  return ['code', 'state', 'error'].some(name => searchParams.has(name) || fragment.has(name))
 }
 
 export interface TokenHintParams {
@@ -313,7 +375,7 @@ export class OAuth2Client extends TokenSession {
   static async discover(issuer: string | URL, options: OAuth2ClientOptions = {}): Promise<OAuth2Client> {
     const client = new OAuth2Client(options)
     try {
-      await client.#discover(new URL(issuer))
+      await client.#discover(typeof issuer === 'string' ? issuer : issuer.href)
     } catch (err) {
       await client.close()
       throw err
@@ -321,8 +383,13 @@ export class OAuth2Client extends TokenSession {
     return client
   }
 
-  async #discover(issuer: URL): Promise<void> {
-    for (const url of metadataUrls(issuer)) {
+  /**
+   * `issuer` is the identifier exactly as given: the document's `issuer` must be identical to it
+   * (a URL object stands for its href, which always has a path, so at least "/").
+   */
+  async #discover(issuer: string): Promise<void> {
+    const allowInsecure = !this.checksTransport
+    for (const url of metadataUrls(checkIssuer(issuer, allowInsecure))) {
       const response = await this.requestWithoutCredentials(url, { headers: { accept: 'application/json' } })
       if (response.statusCode === 404) {
         await response.body.dump()
@@ -332,10 +399,10 @@ export class OAuth2Client extends TokenSession {
         await this.readEndpointResponse(response, 'metadata endpoint'),
         'metadata endpoint',
       )
-      this.#metadata = { ...checkMetadata(document, issuer.href), ...this.#explicitEndpoints }
+      this.#metadata = { ...checkMetadata(document, issuer, allowInsecure), ...this.#explicitEndpoints }
       return
     }
-    throw new InvalidResponseError(`no authorization server metadata found for ${issuer.href}`, {
+    throw new InvalidResponseError(`no authorization server metadata found for ${issuer}`, {
       statusCode: 404,
     })
   }
@@ -436,6 +503,13 @@ export class OAuth2Client extends TokenSession {
     params: FetchTokenParams,
     notAfter: number | undefined,
   ): Promise<OAuth2Token> {
+    checkKnownKeys('fetchToken parameter', params, FETCH_TOKEN_PARAMS, EXTRA_PARAMS_HINT)
+    if (url !== undefined && looksLikeAuthorizationResponse(url)) {
+      throw new TypeError(
+        'fetchToken: the first argument is the token endpoint, and this URL carries code, state or error: ' +
+          'pass the callback URL as { authorizationResponse }',
+      )
+    }
     const {
       grantType,
       authorizationResponse,
@@ -448,18 +522,18 @@ export class OAuth2Client extends TokenSession {
       scope,
       headers,
       signal,
-      ...extra
+      extraParams,
     } = params
     let authorizationCode = code
     if (authorizationResponse !== undefined) {
-      const response = readAuthorizationResponse(authorizationResponse, state)
-      if (response.params.has('access_token')) return this.#tokenFromFragment(response.params)
-      authorizationCode = response.params.get('code') ?? undefined
-      if (authorizationCode === undefined) {
-        throw new OAuthError('authorization response carries neither code nor error', {
-          error: 'invalid_request',
-        })
-      }
+      const grant = readAuthorizationResponse(authorizationResponse, {
+        state,
+        issuer: this.#metadata.issuer,
+        issRequired: this.#metadata.authorization_response_iss_parameter_supported === true,
+        codeFlow: codeVerifier !== undefined || code !== undefined || grantType === 'authorization_code',
+      })
+      if ('token' in grant) return this.#tokenFromFragment(grant.token)
+      authorizationCode = grant.code
     }
     const grant =
       grantType ??
@@ -487,8 +561,8 @@ export class OAuth2Client extends TokenSession {
         scope: scope === undefined ? this.#scope : scopeToString(scope),
       })
     }
-    appendParams(body, extra)
-    const { response, sentAt } = await this.#callEndpoint(url ?? this.#metadata.token_endpoint, body, {
+    appendExtraParams(body, extraParams, 'fetchToken')
+    const { response, sentAt, sent } = await this.#callEndpoint(url ?? this.#metadata.token_endpoint, body, {
       what: 'token endpoint',
       authMethod: this.#tokenAuthMethod,
       headers,
@@ -496,14 +570,13 @@ export class OAuth2Client extends TokenSession {
       notAfter,
       responseHook: 'access_token_response',
     })
-    const token = parseTokenResponse(response, sentAt, this.secrets())
+    const token = parseTokenResponse(response, sentAt, [...sent, ...this.secrets()])
     this.storeToken(token)
     return token
   }
 
-  #tokenFromFragment(params: URLSearchParams): OAuth2Token {
-    const fields: Record<string, unknown> = Object.fromEntries(params)
-    delete fields.state
+  /** RFC 6749 §4.2.2: the implicit flow's token, validated as a token endpoint's would be. */
+  #tokenFromFragment(fields: Record<string, string>): OAuth2Token {
     const token = toToken(fields, Date.now() / 1000, reason => {
       throw new InvalidResponseError(`implicit authorization response carries an invalid token: ${reason}`)
     })
@@ -516,6 +589,11 @@ export class OAuth2Client extends TokenSession {
    * progress, with the refresh token current at that moment unless one is given.
    */
   refreshToken(url?: string, params: RefreshTokenParams = {}): Promise<OAuth2Token> {
+    try {
+      checkKnownKeys('refreshToken parameter', params, REFRESH_TOKEN_PARAMS, EXTRA_PARAMS_HINT)
+    } catch (err) {
+      return Promise.reject(err)
+    }
     return this.renewExclusive(
       (deadline, notAfter) => this.#refresh(url, params, deadline, notAfter),
       params.signal,
@@ -528,13 +606,13 @@ export class OAuth2Client extends TokenSession {
     deadline: AbortSignal,
     notAfter: number,
   ): Promise<OAuth2Token> {
-    const { refreshToken: given, scope, headers, signal: _callerSignal, ...extra } = params
+    const { refreshToken: given, scope, headers, extraParams } = params
     const refreshToken = given ?? this.token?.refresh_token
     if (refreshToken === undefined) throw new MissingTokenError('no refresh_token to refresh with')
     const body = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken })
     appendParams(body, { scope: scopeToString(scope) })
-    appendParams(body, extra)
-    const { response, sentAt } = await this.#callEndpoint(url ?? this.#metadata.token_endpoint, body, {
+    appendExtraParams(body, extraParams, 'refreshToken')
+    const { response, sentAt, sent } = await this.#callEndpoint(url ?? this.#metadata.token_endpoint, body, {
       what: 'token endpoint',
       authMethod: this.#tokenAuthMethod,
       headers,
@@ -544,7 +622,7 @@ export class OAuth2Client extends TokenSession {
       requestHook: 'refresh_token_request',
       responseHook: 'refresh_token_response',
     })
-    const token = parseTokenResponse(response, sentAt, this.secrets())
+    const token = parseTokenResponse(response, sentAt, [...sent, ...this.secrets()])
     // RFC 6749 §6: without a new refresh token, the old one stays valid.
     token.refresh_token ??= refreshToken
     this.storeToken(token)
@@ -575,7 +653,7 @@ export class OAuth2Client extends TokenSession {
   /** Revokes a token (RFC 7009); by default the refresh token, else the access token. */
   async revokeToken(url?: string, params: TokenHintParams = {}): Promise<void> {
     if (this.closed) throw new ClientClosedError()
-    const { response } = await this.#callEndpoint(
+    const { response, sent } = await this.#callEndpoint(
       url ?? this.#metadata.revocation_endpoint,
       this.#tokenHintBody(params),
       {
@@ -587,13 +665,13 @@ export class OAuth2Client extends TokenSession {
     )
     // RFC 7009 §2.2: 200 means revoked (or already invalid); anything else is an error.
     if (response.statusCode < 200 || response.statusCode > 299)
-      throw endpointError(response, 'revocation endpoint', this.secrets())
+      throw endpointError(response, 'revocation endpoint', [...sent, ...this.secrets()])
   }
 
   /** Asks the introspection endpoint about a token (RFC 7662); by default the refresh token, else the access token. */
   async introspectToken(url?: string, params: TokenHintParams = {}): Promise<IntrospectionResponse> {
     if (this.closed) throw new ClientClosedError()
-    const { response } = await this.#callEndpoint(
+    const { response, sent } = await this.#callEndpoint(
       url ?? this.#metadata.introspection_endpoint,
       this.#tokenHintBody(params),
       {
@@ -603,7 +681,7 @@ export class OAuth2Client extends TokenSession {
         requestHook: 'introspect_token_request',
       },
     )
-    const fields = parseJsonObject(response, 'introspection endpoint', this.secrets())
+    const fields = parseJsonObject(response, 'introspection endpoint', [...sent, ...this.secrets()])
     if (typeof fields.active !== 'boolean') {
       throw new InvalidResponseError(
         'introspection endpoint answered without a boolean `active` (RFC 7662 §2.2)',
@@ -631,12 +709,15 @@ export class OAuth2Client extends TokenSession {
     return body
   }
 
-  /** One authenticated POST to an OAuth endpoint, with its hooks, capped body and deadline. */
+  /**
+   * One authenticated POST to an OAuth endpoint, with its hooks, capped body and deadline. `sent`
+   * holds the secrets the request carried, as sent, for redacting the answer.
+   */
   async #callEndpoint(
     url: string | undefined,
     body: URLSearchParams,
     call: EndpointCall,
-  ): Promise<{ response: EndpointResponse; sentAt: number }> {
+  ): Promise<{ response: EndpointResponse; sentAt: number; sent: string[] }> {
     if (url === undefined) {
       throw new TypeError(
         `no ${call.what}: set the \`${ENDPOINT_OPTIONS[call.what]}\` option or use OAuth2Client.discover()`,
@@ -672,9 +753,10 @@ export class OAuth2Client extends TokenSession {
       call.responseHook === undefined
         ? sent.response
         : await this.#hooks.run(call.responseHook, sent.response)
-    const failure = nonOAuthFailure(response, call.what, target, this.secrets())
-    if (failure !== undefined) throw failure
-    return { response, sentAt: sent.sentAt }
+    // Any failure answer ends the call here, parsed once, naming the endpoint when it is no OAuth error.
+    if (response.statusCode < 200 || response.statusCode > 299)
+      throw endpointError(response, call.what, [...sent.sent, ...this.secrets()], target)
+    return { ...sent, response }
   }
 
   /** The constructor checked that a method serves every name it selected; none is ever removed. */

@@ -1,4 +1,5 @@
-import { InvalidResponseError } from '../errors.js'
+import { InsecureTransportError, InvalidResponseError } from '../errors.js'
+import { isLoopbackHost } from '../http/transport.js'
 
 /** An authorization server metadata document (RFC 8414 §2; OpenID Connect Discovery §3). */
 export interface AuthorizationServerMetadata {
@@ -15,15 +16,37 @@ export interface AuthorizationServerMetadata {
   grant_types_supported?: string[]
   token_endpoint_auth_methods_supported?: string[]
   code_challenge_methods_supported?: string[]
+  /** RFC 9207 §3: the server puts `iss` in every authorization response. */
+  authorization_response_iss_parameter_supported?: boolean
   [field: string]: unknown
 }
 
-const ENDPOINTS = [
-  'authorization_endpoint',
-  'token_endpoint',
-  'revocation_endpoint',
-  'introspection_endpoint',
-] as const
+/**
+ * The issuer to discover, checked before any connection: an absolute URL without query or
+ * fragment (RFC 8414 §2), https, or http only to a loopback host unless insecure transport is
+ * allowed (RFC 8414 §3: the client secret goes to the endpoints the document names).
+ */
+export function checkIssuer(issuer: string, allowInsecureTransport: boolean): URL {
+  let url: URL
+  try {
+    url = new URL(issuer)
+  } catch {
+    throw new TypeError(`discover: the issuer must be an absolute URL, got '${issuer}'`)
+  }
+  if (url.search !== '' || url.hash !== '' || issuer.includes('?') || issuer.includes('#')) {
+    throw new TypeError(`discover: the issuer has no query or fragment (RFC 8414 §2), got '${issuer}'`)
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new TypeError(`discover: the issuer must be an https URL, got '${issuer}'`)
+  }
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname) && !allowInsecureTransport) {
+    throw new InsecureTransportError(
+      `refusing to discover ${issuer} over http://: the document names where the client secret goes; ` +
+        'use https://, a loopback host, or allowInsecureTransport: true',
+    )
+  }
+  return url
+}
 
 /**
  * Where an issuer's metadata may live, in the order to try: RFC 8414 §3.1 inserts the well-known
@@ -37,25 +60,49 @@ export function metadataUrls(issuer: URL): string[] {
   ]
 }
 
+/** Metadata fields the client or its user contacts: every `*_endpoint` and `jwks_uri`. */
+function isEndpointField(name: string): boolean {
+  return name.endsWith('_endpoint') || name === 'jwks_uri'
+}
+
+/** Quoted and cut short, for naming the value that came. */
+function shown(value: unknown): string {
+  if (typeof value !== 'string') return value === null ? 'null' : typeof value
+  return value.length > 80 ? `'${value.slice(0, 80)}…'` : `'${value}'`
+}
+
 /**
- * Checks a fetched metadata document: a JSON object whose `issuer` is exactly the issuer asked for
- * (RFC 8414 §3.3, against mix-up and impersonation) and whose endpoints are absolute URLs.
+ * Checks a fetched metadata document: its `issuer` is identical to the issuer asked for (RFC 8414
+ * §3.3, OpenID Connect Discovery §4.3: no normalization, a trailing slash counts), and every
+ * endpoint is an https URL; http is accepted only to a loopback host when the issuer itself is
+ * http on loopback (or anywhere with `allowInsecureTransport`), so an https issuer cannot point
+ * the client's secret at a service on the client's own machine.
  */
 export function checkMetadata(
   document: Record<string, unknown>,
   issuer: string,
+  allowInsecureTransport: boolean,
 ): AuthorizationServerMetadata {
   const invalid = (reason: string) => new InvalidResponseError(`authorization server metadata: ${reason}`)
-  const expected = issuer.replace(/\/$/, '')
-  if (typeof document.issuer !== 'string' || document.issuer.replace(/\/$/, '') !== expected) {
-    throw invalid(
-      `issuer must be '${issuer}', got ${typeof document.issuer === 'string' ? `'${document.issuer}'` : 'none'}`,
-    )
+  if (document.issuer !== issuer) {
+    throw invalid(`issuer must be '${issuer}' exactly (RFC 8414 §3.3), got ${shown(document.issuer)}`)
   }
-  for (const name of ENDPOINTS) {
-    const value = document[name]
-    if (value === undefined) continue
-    if (typeof value !== 'string' || !URL.canParse(value)) throw invalid(`${name} is not an absolute URL`)
+  const issuerUrl = new URL(issuer)
+  const httpIssuer = issuerUrl.protocol === 'http:'
+  for (const [name, value] of Object.entries(document)) {
+    if (!isEndpointField(name)) continue
+    const url = typeof value === 'string' && URL.canParse(value) ? new URL(value) : undefined
+    if (url === undefined) throw invalid(`${name} must be an absolute URL, got ${shown(value)}`)
+    if (url.protocol === 'https:') continue
+    const httpAllowed =
+      url.protocol === 'http:' &&
+      httpIssuer &&
+      (allowInsecureTransport || (isLoopbackHost(issuerUrl.hostname) && isLoopbackHost(url.hostname)))
+    if (!httpAllowed) {
+      throw invalid(
+        `${name} must be an https URL${httpIssuer ? ' (or http on loopback, as the issuer is)' : ''}, got ${shown(value)}`,
+      )
+    }
   }
   return document as AuthorizationServerMetadata
 }

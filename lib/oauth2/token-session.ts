@@ -2,6 +2,7 @@ import { ClientClosedError, MissingTokenError, OAuthError, TokenExpiredError } f
 import { MAX_OAUTH_BODY, readCappedText } from '../http/body.js'
 import { checkFunction, checkOneOf, type OptionNames, optionError } from '../http/options.js'
 import type { PreparedRequest } from '../http/prepared-request.js'
+import { sentSecrets } from '../redact.js'
 import { type ResponseData, SESSION_OPTIONS, Session, type SessionOptions } from '../session.js'
 import { RefreshQueue, type Renewal } from './refresh-queue.js'
 import { type EndpointResponse, type OAuth2Token, renewalTime, toToken } from './token.js'
@@ -224,7 +225,8 @@ export abstract class TokenSession extends Session {
    * fresh copy for every attempt so each carries a new client assertion), under the
    * transient-failure policy (`tokenRetries`, at most until `notAfter`), and reads the answer
    * capped at 1 MiB. Returns when the answered attempt was sent (epoch seconds), from which
-   * expires_at is computed.
+   * expires_at is computed, and `sent`: the secrets every attempt carried, as sent (its
+   * Authorization credentials and form values, see sentSecrets), for redacting the answer.
    */
   protected async postToEndpoint(
     url: URL,
@@ -237,21 +239,23 @@ export abstract class TokenSession extends Session {
       onlyIfUnsent?: boolean
       authenticate?: (headers: Record<string, string>, body: URLSearchParams) => void | Promise<void>
     } = {},
-  ): Promise<{ response: EndpointResponse; sentAt: number }> {
+  ): Promise<{ response: EndpointResponse; sentAt: number; sent: string[] }> {
     this.assertSecureUrl(url)
     let sentAt = 0
+    const sent: string[] = []
     const raw = await this.requestToEndpoint(
       url,
       async () => {
         const attemptHeaders = { ...headers }
         const attemptBody = new URLSearchParams(body)
         await options.authenticate?.(attemptHeaders, attemptBody)
+        sent.push(...sentSecrets(attemptHeaders, attemptBody))
         sentAt = Date.now() / 1000
         return { method: 'POST', headers: attemptHeaders, body: attemptBody.toString() }
       },
       { signal, notAfter: options.notAfter, onlyIfUnsent: options.onlyIfUnsent === true },
     )
-    return { response: await this.readEndpointResponse(raw, what), sentAt }
+    return { response: await this.readEndpointResponse(raw, what), sentAt, sent }
   }
 
   protected async readEndpointResponse(raw: ResponseData, what: string): Promise<EndpointResponse> {

@@ -40,37 +40,41 @@ function optionalString(object: Record<string, unknown>, name: string): string |
   return typeof value === 'string' ? value : undefined
 }
 
+/** A body that is not JSON at all. */
+const NOT_JSON = Symbol('not JSON')
+
+/** The body parsed as JSON, once per answer: a large or deeply nested body costs one parse only. */
+function parseBody(body: string): unknown {
+  try {
+    return JSON.parse(body)
+  } catch {
+    return NOT_JSON
+  }
+}
+
+function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+}
+
 /**
- * The RFC 6749 §5.2 error in a JSON body, if there is one (a 200 that carries `error` is an
- * error too). Returns undefined for bodies that are not JSON objects with a string `error`.
- * Known `secrets` echoed in the error fields are redacted.
+ * The RFC 6749 §5.2 error an already parsed body carries (a 200 that carries `error` is an error
+ * too), with known `secrets` echoed in its fields redacted; undefined when it carries none.
  */
-export function readOAuthError(
+function oauthErrorIn(
+  parsed: unknown,
   response: EndpointResponse,
   what: string,
-  secrets: readonly (string | undefined)[] = [],
+  secrets: readonly (string | undefined)[],
 ): OAuthError | undefined {
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(response.body)
-  } catch {
-    return undefined
-  }
-  if (
-    parsed === null ||
-    typeof parsed !== 'object' ||
-    typeof (parsed as { error?: unknown }).error !== 'string'
-  )
-    return undefined
-  const fields = parsed as Record<string, unknown>
-  const error = redactSecrets(fields.error as string, secrets)
-  const description = redactSecrets(optionalString(fields, 'error_description'), secrets)
+  if (!isJsonObject(parsed) || typeof parsed.error !== 'string') return undefined
+  const error = redactSecrets(parsed.error, secrets)
+  const description = redactSecrets(optionalString(parsed, 'error_description'), secrets)
   return new OAuthError(
     `${what} answered ${response.statusCode} ${error}${description ? `: ${description}` : ''}`,
     {
       error,
       description,
-      uri: redactSecrets(optionalString(fields, 'error_uri'), secrets),
+      uri: redactSecrets(optionalString(parsed, 'error_uri'), secrets),
       statusCode: response.statusCode,
     },
   )
@@ -88,15 +92,32 @@ function invalidResponse(
   })
 }
 
-/** The error an endpoint's failure answer stands for: its RFC 6749 §5.2 error, else an InvalidResponseError. */
+/**
+ * The error an endpoint's failure answer stands for: its RFC 6749 §5.2 error, else an
+ * InvalidResponseError, which names the endpoint by origin and path when `endpoint` is given (a
+ * 404 page or a proxy's 502 then shows which URL was wrong; never the query, which may carry
+ * credentials).
+ */
 export function endpointError(
   response: EndpointResponse,
   what: string,
   secrets: readonly (string | undefined)[] = [],
+  endpoint?: URL,
 ): OAuthError {
+  return failure(parseBody(response.body), response, what, secrets, endpoint)
+}
+
+function failure(
+  parsed: unknown,
+  response: EndpointResponse,
+  what: string,
+  secrets: readonly (string | undefined)[],
+  endpoint?: URL,
+): OAuthError {
+  const where = endpoint === undefined ? what : `${what} ${endpoint.origin}${endpoint.pathname}`
   return (
-    readOAuthError(response, what, secrets) ??
-    invalidResponse(response, what, 'not a success status', secrets)
+    oauthErrorIn(parsed, response, what, secrets) ??
+    invalidResponse(response, where, 'not a success status', secrets)
   )
 }
 
@@ -110,19 +131,13 @@ export function parseJsonObject(
   secrets: readonly (string | undefined)[] = [],
 ): Record<string, unknown> {
   const { statusCode } = response
-  if (statusCode < 200 || statusCode > 299 || readOAuthError(response, what) !== undefined) {
-    throw endpointError(response, what, secrets)
-  }
-  const invalid = (reason: string) => invalidResponse(response, what, reason, secrets)
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(response.body)
-  } catch {
-    throw invalid('the body is not JSON')
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
-    throw invalid('the body is not a JSON object')
-  return parsed as Record<string, unknown>
+  const parsed = parseBody(response.body)
+  if (statusCode < 200 || statusCode > 299) throw failure(parsed, response, what, secrets)
+  const error = oauthErrorIn(parsed, response, what, secrets)
+  if (error !== undefined) throw error
+  if (parsed === NOT_JSON) throw invalidResponse(response, what, 'the body is not JSON', secrets)
+  if (!isJsonObject(parsed)) throw invalidResponse(response, what, 'the body is not a JSON object', secrets)
+  return parsed
 }
 
 /** A number, or a string holding a finite number (some servers quote expires_in). */
@@ -133,15 +148,37 @@ function readSeconds(value: unknown): number | undefined {
 }
 
 /**
- * Validates a token and fills `expires_at` (RFC 6749 §5.1): `access_token` and `token_type` are
- * strings, `expires_in`/`expires_at` numbers (or numeric strings), `refresh_token` and `scope`
- * strings when present. `issuedAt` is epoch seconds of the moment the request was sent, so the
- * computed expiry is never later than the server's. The input object is not modified.
+ * What may be sent as a token: visible ASCII (RFC 5234 VCHAR, %x21-7E). RFC 6750 §2.1's b64token
+ * is narrower, but providers issue tokens outside it that work; what this refuses is what cannot
+ * go in an HTTP header at all (CR, LF, other controls, space, non-ASCII, RFC 9110 §5.5).
+ */
+const SENDABLE_TOKEN = /^[\x21-\x7E]+$/
+
+/** Where a token value first breaks SENDABLE_TOKEN, named by code point (never the value itself). */
+function unsendable(name: string, value: string): string {
+  if (value === '') return `${name} is empty`
+  const index = [...value].findIndex(char => !SENDABLE_TOKEN.test(char))
+  const code = value.codePointAt(index)!.toString(16).padStart(2, '0')
+  return `${name} holds U+${code.toUpperCase()} at position ${index}: a token must be visible ASCII to go in an HTTP header`
+}
+
+/** Quoted and cut short, for naming a non-secret value that came. */
+function shown(value: string): string {
+  return value.length > 40 ? `'${value.slice(0, 40)}…'` : `'${value}'`
+}
+
+/**
+ * Validates a token and fills `expires_at` (RFC 6749 §5.1): `access_token` (and `refresh_token`)
+ * visible-ASCII strings, `token_type` Bearer in any case (RFC 6750 §4: every token is sent as a
+ * Bearer token, so another type could not be used), `expires_in` a positive number of seconds
+ * and `expires_at` a number (or numeric strings), `scope` and `id_token` strings when present.
+ * `issuedAt` is epoch seconds of the moment the request was sent, so the computed expiry is
+ * never later than the server's. The input object is not modified.
  */
 export function toToken(
   fields: Record<string, unknown>,
   issuedAt: number,
-  fail: (reason: string) => Error,
+  fail: (reason: string) => never,
 ): OAuth2Token {
   if (typeof fields.access_token !== 'string' || fields.access_token === '')
     fail('access_token is missing or not a string')
@@ -151,6 +188,15 @@ export function toToken(
     if (fields[name] !== undefined && fields[name] !== null && typeof fields[name] !== 'string')
       fail(`${name} is not a string`)
   }
+  for (const name of ['access_token', 'refresh_token']) {
+    const value = fields[name]
+    if (typeof value === 'string' && !SENDABLE_TOKEN.test(value)) fail(unsendable(name, value))
+  }
+  const type = fields.token_type as string
+  if (type.toLowerCase() !== 'bearer')
+    fail(
+      `token_type must be Bearer (RFC 6750 §4), got ${shown(type)}: this client sends every token as Bearer`,
+    )
   const token = { ...fields } as OAuth2Token
   for (const name of ['refresh_token', 'scope', 'id_token']) if (token[name] === null) delete token[name]
   for (const name of ['expires_in', 'expires_at'] as const) {
@@ -160,6 +206,9 @@ export function toToken(
     }
     const seconds = readSeconds(fields[name])
     if (seconds === undefined) fail(`${name} is not a number`)
+    // A lifetime of 0 or less would make every request renew the token first.
+    if (name === 'expires_in' && seconds <= 0)
+      fail(`expires_in must be a positive number of seconds, got ${seconds}`)
     token[name] = seconds
   }
   if (token.expires_at === undefined && token.expires_in !== undefined) {

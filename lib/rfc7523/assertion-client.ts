@@ -19,9 +19,8 @@ import {
 import { appendParams, scopeToString } from '../oauth2/authorization.js'
 import { defaultClientAuthMethods } from '../oauth2/client-auth.js'
 import type { ClientAuthMethod, ClientAuthMethodName } from '../oauth2/client-auth-method.js'
-import { nonOAuthFailure } from '../oauth2/endpoint-failure.js'
 import { checkGrantType, type ExtensionGrantType } from '../oauth2/grant-type.js'
-import { type OAuth2Token, parseTokenResponse } from '../oauth2/token.js'
+import { endpointError, type OAuth2Token, parseTokenResponse } from '../oauth2/token.js'
 import { TOKEN_SESSION_OPTIONS, TokenSession, type TokenSessionOptions } from '../oauth2/token-session.js'
 import { type JwtHeader, signAssertion } from './assertion.js'
 import { readServiceAccount, type ServiceAccountKey } from './service-account.js'
@@ -305,19 +304,15 @@ export class AssertionClient extends TokenSession {
       accept: 'application/json',
       'content-type': 'application/x-www-form-urlencoded',
     }
-    const sent: (string | undefined)[] = []
     const authenticate = async (attemptHeaders: Record<string, string>, body: URLSearchParams) => {
-      const assertion = await this.#sign()
-      sent.push(assertion)
-      body.set('assertion', assertion)
+      body.set('assertion', await this.#sign())
       appendParams(body, { scope: this.#scope })
       await this.#authMethod?.authenticate(
         { method: 'POST', url, headers: attemptHeaders, body },
         { clientId: this.#clientId, clientSecret: this.#clientSecret },
       )
-      sent.push(body.get('client_assertion') ?? undefined)
     }
-    const { response, sentAt } = await this.postToEndpoint(
+    const { response, sentAt, sent } = await this.postToEndpoint(
       url,
       headers,
       new URLSearchParams({ grant_type: this.#grantType }),
@@ -326,8 +321,8 @@ export class AssertionClient extends TokenSession {
       { notAfter, authenticate },
     )
     const secrets = [...sent, ...this.secrets()]
-    const failure = nonOAuthFailure(response, 'token endpoint', url, secrets)
-    if (failure !== undefined) throw failure
+    if (response.statusCode < 200 || response.statusCode > 299)
+      throw endpointError(response, 'token endpoint', secrets, url)
     const token = parseTokenResponse(response, sentAt, secrets)
     this.storeToken(token)
     return token
