@@ -9,6 +9,7 @@ export {
   RequestTimeoutError,
   TokenExpiredError,
 } from './errors.js'
+export type { EndpointResponse } from './http/endpoint-errors.js'
 export type { KeyLike } from './key-like.js'
 export {
   type CreateAuthorizationUrlParams,
@@ -53,7 +54,7 @@ export {
   generateCodeVerifier,
   generateToken,
 } from './oauth2/pkce.js'
-export { type EndpointResponse, isTokenExpired, type OAuth2Token } from './oauth2/token.js'
+export { isTokenExpired, type OAuth2Token } from './oauth2/token.js'
 export type { TokenPlacement, TokenSessionOptions, UpdateToken } from './oauth2/token-session.js'
 export type { JwtAlgorithm, JwtHeader } from './rfc7523/assertion.js'
 export {

@@ -1,4 +1,5 @@
 import { ClientClosedError, InvalidResponseError, MissingTokenError } from '../errors.js'
+import { type EndpointResponse, endpointError, parseJsonObject } from '../http/endpoint-errors.js'
 import {
   checkKnownKeys,
   checkOneOf,
@@ -22,14 +23,7 @@ import {
 import { checkGrantType, type GrantType } from './grant-type.js'
 import { type AuthorizationServerMetadata, checkIssuer, checkMetadata, metadataUrls } from './metadata.js'
 import { type CodeChallengeMethod, createCodeChallenge, generateCodeVerifier, generateToken } from './pkce.js'
-import {
-  type EndpointResponse,
-  endpointError,
-  type OAuth2Token,
-  parseJsonObject,
-  parseTokenResponse,
-  toToken,
-} from './token.js'
+import { type OAuth2Token, parseTokenResponse, toToken } from './token.js'
 import { TOKEN_SESSION_OPTIONS, TokenSession, type TokenSessionOptions } from './token-session.js'
 
 export interface OAuth2ClientOptions extends TokenSessionOptions {

@@ -1,4 +1,4 @@
-import type { EndpointResponse } from './token.js'
+import type { EndpointResponse } from '../http/endpoint-errors.js'
 
 /** What a request hook sees and returns: the request as it will be sent. */
 export interface HookRequest {

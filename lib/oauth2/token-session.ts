@@ -1,11 +1,12 @@
 import { ClientClosedError, MissingTokenError, OAuthError, TokenExpiredError } from '../errors.js'
 import { MAX_OAUTH_BODY, readCappedText } from '../http/body.js'
+import type { EndpointResponse } from '../http/endpoint-errors.js'
 import { checkFunction, checkOneOf, type OptionNames, optionError } from '../http/options.js'
 import type { PreparedRequest } from '../http/prepared-request.js'
 import { sentSecrets } from '../redact.js'
 import { type ResponseData, SESSION_OPTIONS, Session, type SessionOptions } from '../session.js'
 import { RefreshQueue, type Renewal } from './refresh-queue.js'
-import { type EndpointResponse, type OAuth2Token, renewalTime, toToken } from './token.js'
+import { type OAuth2Token, renewalTime, toToken } from './token.js'
 import { isInvalidTokenChallenge } from './www-authenticate.js'
 
 export type TokenPlacement = 'header' | 'body' | 'uri'
