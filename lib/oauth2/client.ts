@@ -1,3 +1,4 @@
+import { defaultClientAuthMethods } from '../client-auth-registry.js'
 import { ClientClosedError, InvalidResponseError, MissingTokenError } from '../errors.js'
 import { type EndpointResponse, endpointError, parseJsonObject } from '../http/endpoint-errors.js'
 import {
@@ -12,7 +13,6 @@ import {
 import type { PreparedRequest } from '../http/prepared-request.js'
 import type { KeyLike } from '../key-like.js'
 import { appendParams, readAuthorizationResponse, scopeToString } from './authorization.js'
-import { defaultClientAuthMethods } from './client-auth.js'
 import type { ClientAuthMethod, ClientAuthMethodName } from './client-auth-method.js'
 import {
   type ComplianceHookName,

@@ -1,3 +1,4 @@
+import { defaultClientAuthMethods } from '../client-auth-registry.js'
 import { endpointError } from '../http/endpoint-errors.js'
 import {
   checkOneOf,
@@ -18,7 +19,6 @@ import {
   toSecretKey,
 } from '../keys.js'
 import { appendParams, scopeToString } from '../oauth2/authorization.js'
-import { defaultClientAuthMethods } from '../oauth2/client-auth.js'
 import type { ClientAuthMethod, ClientAuthMethodName } from '../oauth2/client-auth-method.js'
 import { checkGrantType, type ExtensionGrantType } from '../oauth2/grant-type.js'
 import { type OAuth2Token, parseTokenResponse } from '../oauth2/token.js'
