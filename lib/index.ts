@@ -21,6 +21,7 @@ export {
 } from './oauth1/client.js'
 export type { SignatureType } from './oauth1/placement.js'
 export type { SignatureMethod } from './oauth1/signature.js'
+export type { TokenPlacement } from './oauth2/bearer.js'
 export {
   type AuthorizationUrl,
   type AuthorizationUrlParams,
@@ -55,7 +56,7 @@ export {
   generateToken,
 } from './oauth2/pkce.js'
 export { isTokenExpired, type OAuth2Token } from './oauth2/token.js'
-export type { TokenPlacement, TokenSessionOptions, UpdateToken } from './oauth2/token-session.js'
+export type { TokenSessionOptions, UpdateToken } from './oauth2/token-session.js'
 export type { JwtAlgorithm, JwtHeader } from './rfc7523/assertion.js'
 export {
   AssertionClient,
