@@ -12,7 +12,14 @@ import {
 } from '../http/options.js'
 import type { PreparedRequest } from '../http/prepared-request.js'
 import type { KeyLike } from '../key-like.js'
-import { appendParams, readAuthorizationResponse, scopeToString } from './authorization.js'
+import {
+  AUTHORIZATION_URL_PARAMS,
+  type AuthorizationUrl,
+  type AuthorizationUrlParams,
+  buildAuthorizationUrl,
+  checkAuthorizationExtraParams,
+} from './authorization-request.js'
+import { readAuthorizationResponse } from './authorization-response.js'
 import type { ClientAuthMethod, ClientAuthMethodName } from './client-auth-method.js'
 import {
   type ComplianceHookName,
@@ -21,8 +28,20 @@ import {
   type HookRequest,
 } from './compliance-hooks.js'
 import { checkGrantType, type GrantType } from './grant-type.js'
+import {
+  checkFetchTokenArguments,
+  checkRefreshTokenParams,
+  type FetchTokenParams,
+  inferGrantType,
+  type RefreshTokenParams,
+  refreshTokenGrant,
+  tokenRequestBody,
+} from './grants.js'
+import { type IntrospectionResponse, readIntrospectionResponse } from './introspection.js'
 import { type AuthorizationServerMetadata, checkIssuer, checkMetadata, metadataUrls } from './metadata.js'
-import { type CodeChallengeMethod, createCodeChallenge, generateCodeVerifier, generateToken } from './pkce.js'
+import { appendExtraParams, scopeToString } from './parameters.js'
+import type { CodeChallengeMethod } from './pkce.js'
+import { checkRevocationResponse, type TokenHintParams, tokenHintBody } from './revocation.js'
 import { type OAuth2Token, parseTokenResponse, toToken } from './token.js'
 import { TOKEN_SESSION_OPTIONS, TokenSession, type TokenSessionOptions } from './token-session.js'
 
@@ -69,164 +88,6 @@ export const OAUTH2_CLIENT_OPTIONS: OptionNames<OAuth2ClientOptions> = {
   metadata: true,
 }
 
-export interface AuthorizationUrlParams {
-  state?: string
-  codeVerifier?: string
-  nonce?: string
-  scope?: string | string[]
-  redirectUri?: string
-  /** Default 'code'; 'token' asks for the implicit grant (RFC 6749 §4.2.1), which gets no PKCE. */
-  responseType?: string
-  /** Further authorization request parameters (e.g. `prompt`, `login_hint`), sent as they are. */
-  extraParams?: Record<string, string | string[]>
-}
-
-const AUTHORIZATION_URL_PARAMS: OptionNames<AuthorizationUrlParams> = {
-  state: true,
-  codeVerifier: true,
-  nonce: true,
-  scope: true,
-  redirectUri: true,
-  responseType: true,
-  extraParams: true,
-}
-
-/** The parameters createAuthorizationUrl sets itself, and the parameter that sets each. */
-const OWN_AUTHORIZATION_PARAMS: Readonly<Record<string, string>> = {
-  response_type: '`responseType`',
-  client_id: 'the `clientId` option',
-  redirect_uri: '`redirectUri`',
-  scope: '`scope`',
-  state: '`state`',
-  code_challenge: '`codeVerifier`',
-  code_challenge_method: 'the `codeChallengeMethod` option',
-  nonce: '`nonce`',
-}
-
-export interface AuthorizationUrl {
-  url: string
-  state: string
-  /**
-   * The PKCE verifier to pass to fetchToken (RFC 7636 §4.5). Present whenever PKCE is on (the
-   * default) and the response type includes `code`; absent with `codeChallengeMethod: null`.
-   */
-  codeVerifier?: string
-  nonce?: string
-}
-
-/** Further form parameters for the endpoint, sent as they are (an array repeats the name). */
-export type ExtraParams = Record<string, string | string[]>
-
-export interface FetchTokenParams {
-  /** Inferred: code/authorizationResponse -> authorization_code, username+password -> password, else client_credentials. */
-  grantType?: GrantType
-  /** The full redirect URL; code, state and error are read from its query or fragment. */
-  authorizationResponse?: string
-  code?: string
-  /** The state created with the authorization URL; a different or unexpected one throws MismatchingStateError. */
-  state?: string
-  /** Takes AuthorizationUrl.codeVerifier as it is: undefined when PKCE is off. */
-  codeVerifier?: string | undefined
-  redirectUri?: string
-  username?: string
-  password?: string
-  scope?: string | string[]
-  headers?: Record<string, string>
-  signal?: AbortSignal
-  /** Parameters of other grants (e.g. RFC 8693 `subject_token`); names the client sets itself are refused. */
-  extraParams?: ExtraParams
-}
-
-export interface RefreshTokenParams {
-  refreshToken?: string
-  scope?: string | string[]
-  headers?: Record<string, string>
-  signal?: AbortSignal
-  extraParams?: ExtraParams
-}
-
-const FETCH_TOKEN_PARAMS: readonly (keyof FetchTokenParams)[] = [
-  'grantType',
-  'authorizationResponse',
-  'code',
-  'state',
-  'codeVerifier',
-  'redirectUri',
-  'username',
-  'password',
-  'scope',
-  'headers',
-  'signal',
-  'extraParams',
-]
-
-const REFRESH_TOKEN_PARAMS: readonly (keyof RefreshTokenParams)[] = [
-  'refreshToken',
-  'scope',
-  'headers',
-  'signal',
-  'extraParams',
-]
-
-const EXTRA_PARAMS_HINT = 'put parameters for the server in `extraParams`'
-
-/**
- * Appends the caller's `extraParams` to a token request body. A name the body already holds is
- * refused: the grant's own parameters come from their named options, never twice.
- */
-function appendExtraParams(body: URLSearchParams, extraParams: unknown, what: string): void {
-  if (extraParams === undefined) return
-  if (extraParams === null || typeof extraParams !== 'object' || Array.isArray(extraParams)) {
-    throw new TypeError(`${what}: extraParams must be an object of names to strings or string arrays`)
-  }
-  for (const [name, value] of Object.entries(extraParams)) {
-    const values: unknown[] = Array.isArray(value) ? value : [value]
-    if (!values.every(item => typeof item === 'string')) {
-      throw new TypeError(`${what}: extraParams.${name} must be a string or an array of strings`)
-    }
-    if (body.has(name)) {
-      throw new TypeError(
-        `${what}: extraParams.${name} is a parameter the client sets itself; use its option`,
-      )
-    }
-    for (const item of values as string[]) body.append(name, item)
-  }
-}
-
-/**
- * True for a URL that carries an authorization response (`code`, `state` or `error` in its query or
- * fragment): passed where the token endpoint goes, it would receive the client's credentials.
- */
-function looksLikeAuthorizationResponse(url: string): boolean {
-  if (!URL.canParse(url)) return false
-  const { searchParams, hash } = new URL(url)
-  const fragment = new URLSearchParams(hash.slice(1))
-  return ['code', 'state', 'error'].some(name => searchParams.has(name) || fragment.has(name))
-}
-
-export interface TokenHintParams {
-  token?: string
-  tokenTypeHint?: 'access_token' | 'refresh_token' | (string & {})
-  signal?: AbortSignal
-}
-
-/** An RFC 7662 §2.2 introspection response. */
-export interface IntrospectionResponse {
-  active: boolean
-  scope?: string
-  client_id?: string
-  username?: string
-  token_type?: string
-  exp?: number
-  iat?: number
-  nbf?: number
-  sub?: string
-  aud?: string | string[]
-  iss?: string
-  jti?: string
-  [field: string]: unknown
-}
-
 /** The option that configures each endpoint, for the message when none is known. */
 const ENDPOINT_OPTIONS: Readonly<Record<string, string>> = {
   'token endpoint': 'tokenEndpoint',
@@ -245,32 +106,6 @@ function checkAuthMethod(what: string, value: unknown): ClientAuthMethod {
     throw new TypeError(`${what}: expected an object with a string \`name\` and an \`authenticate\` function`)
   }
   return method
-}
-
-/**
- * Extra authorization request parameters: strings or arrays of strings, none of them one the
- * request sets itself from a named parameter or option (a second `state` would defeat the check).
- */
-function checkExtraParams(value: unknown): Record<string, string | string[]> {
-  if (value === undefined) return {}
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new TypeError(
-      'createAuthorizationUrl: `extraParams` must be an object of parameter names to strings',
-    )
-  }
-  const params = value as Record<string, unknown>
-  for (const [name, item] of Object.entries(params)) {
-    const own = OWN_AUTHORIZATION_PARAMS[name]
-    if (own !== undefined) {
-      throw new TypeError(`createAuthorizationUrl: extraParams.${name} is set from ${own}, not extraParams`)
-    }
-    if (typeof item !== 'string' && !(Array.isArray(item) && item.every(i => typeof i === 'string'))) {
-      throw new TypeError(
-        `createAuthorizationUrl: extraParams.${name} must be a string or an array of strings`,
-      )
-    }
-  }
-  return params as Record<string, string | string[]>
 }
 
 interface EndpointCall {
@@ -439,48 +274,17 @@ export class OAuth2Client extends TokenSession {
 
   /** Builds the authorization request URL (RFC 6749 §4.1.1, §4.2.1) with state and, by default, PKCE S256. */
   createAuthorizationUrl(url?: string, params: AuthorizationUrlParams = {}): AuthorizationUrl {
-    checkKnownKeys('createAuthorizationUrl parameter', params, Object.keys(AUTHORIZATION_URL_PARAMS))
-    const extra = checkExtraParams(params.extraParams)
+    checkKnownKeys('createAuthorizationUrl parameter', params, AUTHORIZATION_URL_PARAMS)
+    const extra = checkAuthorizationExtraParams(params.extraParams)
     const endpoint = url ?? this.#metadata.authorization_endpoint
     if (endpoint === undefined)
       throw new TypeError('createAuthorizationUrl: pass a URL or configure authorizationEndpoint')
-    const {
-      state: givenState,
-      codeVerifier: givenVerifier,
-      nonce: givenNonce,
-      scope,
-      redirectUri,
-      responseType,
-    } = params
-    const state = givenState ?? generateToken()
-    const type = responseType ?? 'code'
-    const scopeValue = scope === undefined ? this.#scope : scopeToString(scope)
-    const query = new URLSearchParams({ response_type: type })
-    appendParams(query, {
-      client_id: this.#clientId,
-      redirect_uri: redirectUri ?? this.#redirectUri,
-      scope: scopeValue,
-      state,
+    return buildAuthorizationUrl(endpoint, params, extra, {
+      clientId: this.#clientId,
+      redirectUri: this.#redirectUri,
+      scope: this.#scope,
+      codeChallengeMethod: this.#codeChallengeMethod,
     })
-    appendParams(query, extra)
-    const result: AuthorizationUrl = { url: '', state }
-    // RFC 7636 §4.3: PKCE protects the code, so it goes with every response type that returns one.
-    if (this.#codeChallengeMethod !== null && type.split(' ').includes('code')) {
-      const verifier = givenVerifier ?? generateCodeVerifier()
-      query.append('code_challenge', createCodeChallenge(verifier, this.#codeChallengeMethod))
-      query.append('code_challenge_method', this.#codeChallengeMethod)
-      result.codeVerifier = verifier
-    }
-    // OpenID Connect Core §3.1.2.1: a nonce binds the ID token to this request.
-    const nonce = givenNonce ?? (scopeValue?.split(' ').includes('openid') ? generateToken() : undefined)
-    if (nonce !== undefined) {
-      query.append('nonce', nonce)
-      result.nonce = nonce
-    }
-    const target = new URL(endpoint)
-    target.search = target.search === '' ? query.toString() : `${target.search.slice(1)}&${query}`
-    result.url = target.href
-    return result
   }
 
   /**
@@ -497,27 +301,8 @@ export class OAuth2Client extends TokenSession {
     params: FetchTokenParams,
     notAfter: number | undefined,
   ): Promise<OAuth2Token> {
-    checkKnownKeys('fetchToken parameter', params, FETCH_TOKEN_PARAMS, EXTRA_PARAMS_HINT)
-    if (url !== undefined && looksLikeAuthorizationResponse(url)) {
-      throw new TypeError(
-        'fetchToken: the first argument is the token endpoint, and this URL carries code, state or error: ' +
-          'pass the callback URL as { authorizationResponse }',
-      )
-    }
-    const {
-      grantType,
-      authorizationResponse,
-      code,
-      state,
-      codeVerifier,
-      redirectUri,
-      username,
-      password,
-      scope,
-      headers,
-      signal,
-      extraParams,
-    } = params
+    checkFetchTokenArguments(url, params)
+    const { grantType, authorizationResponse, code, state, codeVerifier, headers, signal } = params
     let authorizationCode = code
     if (authorizationResponse !== undefined) {
       const grant = readAuthorizationResponse(authorizationResponse, {
@@ -529,33 +314,19 @@ export class OAuth2Client extends TokenSession {
       if ('token' in grant) return this.#tokenFromFragment(grant.token)
       authorizationCode = grant.code
     }
-    const grant =
-      grantType ??
-      (authorizationCode !== undefined
-        ? 'authorization_code'
-        : username !== undefined && password !== undefined
-          ? 'password'
-          : 'client_credentials')
-    const body = new URLSearchParams({ grant_type: grant })
-    if (grant === 'authorization_code') {
-      if (authorizationCode === undefined)
-        throw new TypeError('fetchToken: the authorization_code grant needs code or authorizationResponse')
-      appendParams(body, {
+    const { username, password, scope } = params
+    const body = tokenRequestBody(
+      grantType ?? inferGrantType(authorizationCode, username, password),
+      {
         code: authorizationCode,
-        redirect_uri: redirectUri ?? this.#redirectUri,
-        code_verifier: codeVerifier,
-      })
-    } else {
-      if (grant === 'password' && (username === undefined || password === undefined)) {
-        throw new TypeError('fetchToken: the password grant needs username and password')
-      }
-      appendParams(body, {
+        redirectUri: params.redirectUri ?? this.#redirectUri,
+        codeVerifier,
         username,
         password,
         scope: scope === undefined ? this.#scope : scopeToString(scope),
-      })
-    }
-    appendExtraParams(body, extraParams, 'fetchToken')
+      },
+      params.extraParams,
+    )
     const { response, sentAt, sent } = await this.#callEndpoint(url ?? this.#metadata.token_endpoint, body, {
       what: 'token endpoint',
       authMethod: this.#tokenAuthMethod,
@@ -584,7 +355,7 @@ export class OAuth2Client extends TokenSession {
    */
   refreshToken(url?: string, params: RefreshTokenParams = {}): Promise<OAuth2Token> {
     try {
-      checkKnownKeys('refreshToken parameter', params, REFRESH_TOKEN_PARAMS, EXTRA_PARAMS_HINT)
+      checkRefreshTokenParams(params)
     } catch (err) {
       return Promise.reject(err)
     }
@@ -603,8 +374,7 @@ export class OAuth2Client extends TokenSession {
     const { refreshToken: given, scope, headers, extraParams } = params
     const refreshToken = given ?? this.token?.refresh_token
     if (refreshToken === undefined) throw new MissingTokenError('no refresh_token to refresh with')
-    const body = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken })
-    appendParams(body, { scope: scopeToString(scope) })
+    const body = refreshTokenGrant(refreshToken, scopeToString(scope))
     appendExtraParams(body, extraParams, 'refreshToken')
     const { response, sentAt, sent } = await this.#callEndpoint(url ?? this.#metadata.token_endpoint, body, {
       what: 'token endpoint',
@@ -649,7 +419,7 @@ export class OAuth2Client extends TokenSession {
     if (this.closed) throw new ClientClosedError()
     const { response, sent } = await this.#callEndpoint(
       url ?? this.#metadata.revocation_endpoint,
-      this.#tokenHintBody(params),
+      tokenHintBody(params, this.token),
       {
         what: 'revocation endpoint',
         authMethod: this.#revocationAuthMethod,
@@ -657,9 +427,7 @@ export class OAuth2Client extends TokenSession {
         requestHook: 'revoke_token_request',
       },
     )
-    // RFC 7009 §2.2: 200 means revoked (or already invalid); anything else is an error.
-    if (response.statusCode < 200 || response.statusCode > 299)
-      throw endpointError(response, 'revocation endpoint', [...sent, ...this.secrets()])
+    checkRevocationResponse(response, [...sent, ...this.secrets()])
   }
 
   /** Asks the introspection endpoint about a token (RFC 7662); by default the refresh token, else the access token. */
@@ -667,7 +435,7 @@ export class OAuth2Client extends TokenSession {
     if (this.closed) throw new ClientClosedError()
     const { response, sent } = await this.#callEndpoint(
       url ?? this.#metadata.introspection_endpoint,
-      this.#tokenHintBody(params),
+      tokenHintBody(params, this.token),
       {
         what: 'introspection endpoint',
         authMethod: this.#tokenAuthMethod,
@@ -675,32 +443,7 @@ export class OAuth2Client extends TokenSession {
         requestHook: 'introspect_token_request',
       },
     )
-    const fields = parseJsonObject(response, 'introspection endpoint', [...sent, ...this.secrets()])
-    if (typeof fields.active !== 'boolean') {
-      throw new InvalidResponseError(
-        'introspection endpoint answered without a boolean `active` (RFC 7662 §2.2)',
-        {
-          statusCode: response.statusCode,
-        },
-      )
-    }
-    return fields as IntrospectionResponse
-  }
-
-  #tokenHintBody(params: TokenHintParams): URLSearchParams {
-    const current = this.token
-    const token = params.token ?? current?.refresh_token ?? current?.access_token
-    if (token === undefined) throw new MissingTokenError('no token: pass params.token or set a token')
-    const hint =
-      params.tokenTypeHint ??
-      (params.token !== undefined
-        ? undefined
-        : current?.refresh_token !== undefined
-          ? 'refresh_token'
-          : 'access_token')
-    const body = new URLSearchParams({ token })
-    appendParams(body, { token_type_hint: hint })
-    return body
+    return readIntrospectionResponse(response, [...sent, ...this.secrets()])
   }
 
   /**
