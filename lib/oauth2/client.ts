@@ -1,15 +1,7 @@
 import { defaultClientAuthMethods } from '../client-auth-registry.js'
-import { ClientClosedError, InvalidResponseError, MissingTokenError } from '../errors.js'
+import { ClientClosedError, InvalidResponseError } from '../errors.js'
 import { type EndpointResponse, endpointError, parseJsonObject } from '../http/endpoint-errors.js'
-import {
-  checkKnownKeys,
-  checkOneOf,
-  checkString,
-  checkUrl,
-  type OptionNames,
-  optionError,
-  suggest,
-} from '../http/options.js'
+import { checkKnownKeys, checkString, optionError } from '../http/options.js'
 import type { PreparedRequest } from '../http/prepared-request.js'
 import type { KeyLike } from '../key-like.js'
 import {
@@ -19,93 +11,43 @@ import {
   buildAuthorizationUrl,
   checkAuthorizationExtraParams,
 } from './authorization-request.js'
-import { readAuthorizationResponse } from './authorization-response.js'
-import type { ClientAuthMethod, ClientAuthMethodName } from './client-auth-method.js'
+import type { ClientAuthMethod } from './client-auth-method.js'
+import {
+  checkAuthMethod,
+  OAUTH2_CLIENT_OPTIONS,
+  type OAuth2ClientOptions,
+  type RequestSettings,
+  readRequestSettings,
+  selectAuthMethods,
+} from './client-options.js'
 import {
   type ComplianceHookName,
   ComplianceHookRegistry,
   type ComplianceHooks,
-  type HookRequest,
+  runProtectedRequestHook,
 } from './compliance-hooks.js'
-import { checkGrantType, type GrantType } from './grant-type.js'
 import {
   checkFetchTokenArguments,
   checkRefreshTokenParams,
   type FetchTokenParams,
-  inferGrantType,
+  fetchTokenRequest,
   type RefreshTokenParams,
-  refreshTokenGrant,
-  tokenRequestBody,
+  refreshTokenRequest,
 } from './grants.js'
 import { type IntrospectionResponse, readIntrospectionResponse } from './introspection.js'
 import { type AuthorizationServerMetadata, checkIssuer, checkMetadata, metadataUrls } from './metadata.js'
-import { appendExtraParams, scopeToString } from './parameters.js'
-import type { CodeChallengeMethod } from './pkce.js'
 import { checkRevocationResponse, type TokenHintParams, tokenHintBody } from './revocation.js'
 import { type OAuth2Token, parseTokenResponse, toToken } from './token.js'
-import { TOKEN_SESSION_OPTIONS, TokenSession, type TokenSessionOptions } from './token-session.js'
+import { TokenSession } from './token-session.js'
 
-export interface OAuth2ClientOptions extends TokenSessionOptions {
-  clientId?: string
-  /** The client secret; for private_key_jwt it may hold the private key. */
-  clientSecret?: string | KeyLike
-  /**
-   * A built-in method's name, or a ClientAuthMethod object (your own, or e.g.
-   * `new PrivateKeyJWT(tokenEndpoint, { key })`), which is registered and selected in one step.
-   * Default client_secret_basic with a secret, none without.
-   */
-  tokenEndpointAuthMethod?: ClientAuthMethodName | ClientAuthMethod
-  /** Default: tokenEndpointAuthMethod. */
-  revocationEndpointAuthMethod?: ClientAuthMethodName | ClientAuthMethod
-  scope?: string | string[]
-  redirectUri?: string
-  /** PKCE (RFC 7636); default 'S256'; null disables. */
-  codeChallengeMethod?: CodeChallengeMethod | null
-  /** The grant repeated when a token must be obtained automatically, e.g. 'client_credentials'. */
-  grantType?: GrantType
-  authorizationEndpoint?: string
-  tokenEndpoint?: string
-  revocationEndpoint?: string
-  introspectionEndpoint?: string
-  /** An RFC 8414 document; fills the endpoints above. */
-  metadata?: AuthorizationServerMetadata
-}
-
-export const OAUTH2_CLIENT_OPTIONS: OptionNames<OAuth2ClientOptions> = {
-  ...TOKEN_SESSION_OPTIONS,
-  clientId: true,
-  clientSecret: true,
-  tokenEndpointAuthMethod: true,
-  revocationEndpointAuthMethod: true,
-  scope: true,
-  redirectUri: true,
-  codeChallengeMethod: true,
-  grantType: true,
-  authorizationEndpoint: true,
-  tokenEndpoint: true,
-  revocationEndpoint: true,
-  introspectionEndpoint: true,
-  metadata: true,
-}
+/** The options are declared with their checks; OAuth2Client's users find the type here too. */
+export type { OAuth2ClientOptions }
 
 /** The option that configures each endpoint, for the message when none is known. */
 const ENDPOINT_OPTIONS: Readonly<Record<string, string>> = {
   'token endpoint': 'tokenEndpoint',
   'revocation endpoint': 'revocationEndpoint',
   'introspection endpoint': 'introspectionEndpoint',
-}
-
-function checkAuthMethod(what: string, value: unknown): ClientAuthMethod {
-  const method = value as ClientAuthMethod
-  if (
-    value === null ||
-    typeof value !== 'object' ||
-    typeof method.name !== 'string' ||
-    typeof method.authenticate !== 'function'
-  ) {
-    throw new TypeError(`${what}: expected an object with a string \`name\` and an \`authenticate\` function`)
-  }
-  return method
 }
 
 interface EndpointCall {
@@ -132,11 +74,8 @@ export class OAuth2Client extends TokenSession {
   readonly #tokenAuthMethod: string
   readonly #revocationAuthMethod: string
   protected static override readonly optionNames: readonly string[] = Object.keys(OAUTH2_CLIENT_OPTIONS)
-  readonly #scope: string | undefined
-  readonly #redirectUri: string | undefined
-  readonly #codeChallengeMethod: CodeChallengeMethod | null
-  readonly #grantType: GrantType | undefined
-  readonly #explicitEndpoints: AuthorizationServerMetadata
+  /** Scope, redirect URI, PKCE method, grant type and explicit endpoints, from the options. */
+  readonly #settings: RequestSettings
   #metadata: AuthorizationServerMetadata
   readonly #authMethods = defaultClientAuthMethods()
   readonly #hooks = new ComplianceHookRegistry()
@@ -145,56 +84,11 @@ export class OAuth2Client extends TokenSession {
     this.#clientId = checkString('clientId', options.clientId)
     if (options.clientSecret === null) throw optionError('clientSecret', 'a string or a key', null)
     this.#clientSecret = options.clientSecret
-    const defaultMethod = options.clientSecret === undefined ? 'none' : 'client_secret_basic'
-    this.#tokenAuthMethod =
-      this.#selectAuthMethod('tokenEndpointAuthMethod', options.tokenEndpointAuthMethod) ?? defaultMethod
-    const { tokenEndpointAuthMethod: forToken, revocationEndpointAuthMethod: forRevocation } = options
-    if (
-      typeof forToken === 'object' &&
-      typeof forRevocation === 'object' &&
-      forToken !== forRevocation &&
-      forToken?.name === forRevocation?.name
-    ) {
-      throw new TypeError(
-        `options \`tokenEndpointAuthMethod\` and \`revocationEndpointAuthMethod\` are two different methods named '${forToken?.name}'`,
-      )
-    }
-    this.#revocationAuthMethod =
-      this.#selectAuthMethod('revocationEndpointAuthMethod', forRevocation) ?? this.#tokenAuthMethod
-    if (options.scope !== undefined && typeof options.scope !== 'string' && !Array.isArray(options.scope)) {
-      throw optionError('scope', 'a string or an array of strings', options.scope)
-    }
-    this.#scope = scopeToString(options.scope)
-    this.#redirectUri = checkString('redirectUri', options.redirectUri)
-    this.#codeChallengeMethod =
-      options.codeChallengeMethod === null
-        ? null
-        : checkOneOf<CodeChallengeMethod>(
-            'codeChallengeMethod',
-            options.codeChallengeMethod,
-            ['S256', 'plain'],
-            'S256',
-          )
-    this.#grantType = checkGrantType('grantType', options.grantType)
-    if (
-      options.metadata !== undefined &&
-      (options.metadata === null || typeof options.metadata !== 'object')
-    ) {
-      throw optionError('metadata', 'an authorization server metadata object', options.metadata)
-    }
-    const explicit: AuthorizationServerMetadata = {}
-    const endpoints = [
-      ['authorizationEndpoint', 'authorization_endpoint'],
-      ['tokenEndpoint', 'token_endpoint'],
-      ['revocationEndpoint', 'revocation_endpoint'],
-      ['introspectionEndpoint', 'introspection_endpoint'],
-    ] as const
-    for (const [option, field] of endpoints) {
-      const url = checkUrl(option, options[option])
-      if (url !== undefined) explicit[field] = url.href
-    }
-    this.#explicitEndpoints = explicit
-    this.#metadata = { ...options.metadata, ...explicit }
+    const selected = selectAuthMethods(this.#authMethods, options)
+    this.#tokenAuthMethod = selected.token
+    this.#revocationAuthMethod = selected.revocation
+    this.#settings = readRequestSettings(options)
+    this.#metadata = { ...options.metadata, ...this.#settings.explicitEndpoints }
   }
 
   /**
@@ -228,7 +122,10 @@ export class OAuth2Client extends TokenSession {
         await this.readEndpointResponse(response, 'metadata endpoint'),
         'metadata endpoint',
       )
-      this.#metadata = { ...checkMetadata(document, issuer, allowInsecure), ...this.#explicitEndpoints }
+      this.#metadata = {
+        ...checkMetadata(document, issuer, allowInsecure),
+        ...this.#settings.explicitEndpoints,
+      }
       return
     }
     throw new InvalidResponseError(`no authorization server metadata found for ${issuer}`, {
@@ -239,24 +136,6 @@ export class OAuth2Client extends TokenSession {
   /** The server metadata in use, with explicitly configured endpoints applied. */
   get metadata(): AuthorizationServerMetadata {
     return { ...this.#metadata }
-  }
-
-  /**
-   * The name of the method an auth method option selects: a built-in name, or a ClientAuthMethod
-   * object, registered here. A name nothing serves throws now rather than at the first token call.
-   */
-  #selectAuthMethod(option: string, value: unknown): string | undefined {
-    if (value === undefined) return undefined
-    if (typeof value === 'string') {
-      if (this.#authMethods.has(value)) return value
-      const guess = suggest(value, [...this.#authMethods.keys()])
-      throw new TypeError(
-        `option \`${option}\`: '${value}' is not a built-in client auth method${guess === undefined ? '' : ` (did you mean '${guess}'?)`}; for a method of your own, pass the ClientAuthMethod object itself as \`${option}\``,
-      )
-    }
-    const method = checkAuthMethod(option, value)
-    this.#authMethods.set(method.name, method)
-    return method.name
   }
 
   /**
@@ -279,12 +158,7 @@ export class OAuth2Client extends TokenSession {
     const endpoint = url ?? this.#metadata.authorization_endpoint
     if (endpoint === undefined)
       throw new TypeError('createAuthorizationUrl: pass a URL or configure authorizationEndpoint')
-    return buildAuthorizationUrl(endpoint, params, extra, {
-      clientId: this.#clientId,
-      redirectUri: this.#redirectUri,
-      scope: this.#scope,
-      codeChallengeMethod: this.#codeChallengeMethod,
-    })
+    return buildAuthorizationUrl(endpoint, params, extra, { clientId: this.#clientId, ...this.#settings })
   }
 
   /**
@@ -302,39 +176,26 @@ export class OAuth2Client extends TokenSession {
     notAfter: number | undefined,
   ): Promise<OAuth2Token> {
     checkFetchTokenArguments(url, params)
-    const { grantType, authorizationResponse, code, state, codeVerifier, headers, signal } = params
-    let authorizationCode = code
-    if (authorizationResponse !== undefined) {
-      const grant = readAuthorizationResponse(authorizationResponse, {
-        state,
-        issuer: this.#metadata.issuer,
-        issRequired: this.#metadata.authorization_response_iss_parameter_supported === true,
-        codeFlow: codeVerifier !== undefined || code !== undefined || grantType === 'authorization_code',
-      })
-      if ('token' in grant) return this.#tokenFromFragment(grant.token)
-      authorizationCode = grant.code
-    }
-    const { username, password, scope } = params
-    const body = tokenRequestBody(
-      grantType ?? inferGrantType(authorizationCode, username, password),
-      {
-        code: authorizationCode,
-        redirectUri: params.redirectUri ?? this.#redirectUri,
-        codeVerifier,
-        username,
-        password,
-        scope: scope === undefined ? this.#scope : scopeToString(scope),
-      },
-      params.extraParams,
-    )
-    const { response, sentAt, sent } = await this.#callEndpoint(url ?? this.#metadata.token_endpoint, body, {
-      what: 'token endpoint',
-      authMethod: this.#tokenAuthMethod,
-      headers,
-      signal,
-      notAfter,
-      responseHook: 'access_token_response',
+    const request = fetchTokenRequest(params, {
+      redirectUri: this.#settings.redirectUri,
+      scope: this.#settings.scope,
+      issuer: this.#metadata.issuer,
+      issRequired: this.#metadata.authorization_response_iss_parameter_supported === true,
     })
+    if ('token' in request) return this.#tokenFromFragment(request.token)
+    const { headers, signal } = params
+    const { response, sentAt, sent } = await this.#callEndpoint(
+      url ?? this.#metadata.token_endpoint,
+      request.body,
+      {
+        what: 'token endpoint',
+        authMethod: this.#tokenAuthMethod,
+        headers,
+        signal,
+        notAfter,
+        responseHook: 'access_token_response',
+      },
+    )
     const token = parseTokenResponse(response, sentAt, [...sent, ...this.secrets()])
     this.storeToken(token)
     return token
@@ -371,15 +232,11 @@ export class OAuth2Client extends TokenSession {
     deadline: AbortSignal,
     notAfter: number,
   ): Promise<OAuth2Token> {
-    const { refreshToken: given, scope, headers, extraParams } = params
-    const refreshToken = given ?? this.token?.refresh_token
-    if (refreshToken === undefined) throw new MissingTokenError('no refresh_token to refresh with')
-    const body = refreshTokenGrant(refreshToken, scopeToString(scope))
-    appendExtraParams(body, extraParams, 'refreshToken')
+    const { body, refreshToken } = refreshTokenRequest(params, this.token?.refresh_token)
     const { response, sentAt, sent } = await this.#callEndpoint(url ?? this.#metadata.token_endpoint, body, {
       what: 'token endpoint',
       authMethod: this.#tokenAuthMethod,
-      headers,
+      headers: params.headers,
       signal: deadline,
       notAfter,
       refresh: true,
@@ -395,7 +252,7 @@ export class OAuth2Client extends TokenSession {
   }
 
   protected override canRenew(): boolean {
-    return this.token?.refresh_token !== undefined || this.#grantType !== undefined
+    return this.token?.refresh_token !== undefined || this.#settings.grantType !== undefined
   }
 
   /** Refresh when there is a refresh token (RFC 6749 §6), else repeat `grantType`. */
@@ -407,7 +264,7 @@ export class OAuth2Client extends TokenSession {
     if (current?.refresh_token !== undefined) return this.#refresh(undefined, {}, deadline, notAfter)
     const token = await this.#fetchToken(
       undefined,
-      { grantType: this.#grantType, signal: deadline },
+      { grantType: this.#settings.grantType, signal: deadline },
       notAfter,
     )
     await this.announceToken(token, current === undefined ? {} : { accessToken: current.access_token })
@@ -507,28 +364,7 @@ export class OAuth2Client extends TokenSession {
 
   /** The protected_request compliance hook sees every resource request after the token is placed. */
   protected override afterPlacement(request: PreparedRequest): void | Promise<void> {
-    if (this.#hooks.has('protected_request')) return this.#runProtectedHook(request)
-  }
-
-  async #runProtectedHook(request: PreparedRequest): Promise<void> {
-    const headers: Record<string, string> = {}
-    for (const [name, value] of Object.entries(request.headers)) {
-      headers[name] = Array.isArray(value) ? value.join(', ') : value
-    }
-    const body =
-      typeof request.body === 'string'
-        ? request.body
-        : request.body instanceof Uint8Array
-          ? Buffer.from(request.body).toString('utf8')
-          : ''
-    const hooked: HookRequest = await this.#hooks.run('protected_request', {
-      url: request.url.href,
-      headers,
-      body,
-    })
-    request.url = new URL(hooked.url)
-    request.headers = { ...hooked.headers }
-    if (hooked.body !== body) request.body = hooked.body
+    if (this.#hooks.has('protected_request')) return runProtectedRequestHook(this.#hooks, request)
   }
 
   protected override describe(): Record<string, unknown> {

@@ -3,9 +3,11 @@
  * client credentials, §4.5 extension grants, §6 refresh), built from plain inputs, and the checks
  * of fetchToken's and refreshToken's parameters. Client authentication is added by the caller.
  */
+import { MissingTokenError } from '../errors.js'
 import { checkKnownKeys } from '../http/options.js'
+import { readAuthorizationResponse } from './authorization-response.js'
 import type { GrantType } from './grant-type.js'
-import { appendExtraParams, appendParams, type ExtraParams } from './parameters.js'
+import { appendExtraParams, appendParams, type ExtraParams, scopeToString } from './parameters.js'
 
 export interface FetchTokenParams {
   /** Inferred: code/authorizationResponse -> authorization_code, username+password -> password, else client_credentials. */
@@ -88,7 +90,7 @@ export function checkRefreshTokenParams(params: RefreshTokenParams): void {
 }
 
 /** The grant fetchToken uses when none is named: a code exchanges, a username and password log in. */
-export function inferGrantType(
+function inferGrantType(
   code: string | undefined,
   username: string | undefined,
   password: string | undefined,
@@ -142,22 +144,58 @@ export function refreshTokenGrant(refreshToken: string, scope: string | undefine
   return body
 }
 
-/** The token request body for `grantType` (authorization code, password, client credentials or an extension), with `extraParams`. */
-export function tokenRequestBody(
-  grantType: GrantType,
-  inputs: OwnerCredentials & {
-    code?: string | undefined
-    redirectUri?: string | undefined
-    codeVerifier?: string | undefined
-  },
-  extraParams: unknown,
-): URLSearchParams {
+/** What fetchToken takes from its client: its defaults, and what its metadata says of the issuer (RFC 9207). */
+export interface FetchTokenDefaults {
+  redirectUri: string | undefined
+  scope: string | undefined
+  issuer: string | undefined
+  issRequired: boolean
+}
+
+/**
+ * fetchToken's request: the token request body of the grant named or inferred, with `extraParams`;
+ * or, for an implicit-flow `authorizationResponse` (RFC 6749 §4.2.2), the token fields it carries,
+ * which need no request. The authorization response is checked first (authorization-response.ts).
+ */
+export function fetchTokenRequest(
+  params: FetchTokenParams,
+  defaults: FetchTokenDefaults,
+): { body: URLSearchParams } | { token: Record<string, string> } {
+  const { grantType, authorizationResponse, code, codeVerifier, username, password, scope } = params
+  let authorizationCode = code
+  if (authorizationResponse !== undefined) {
+    const grant = readAuthorizationResponse(authorizationResponse, {
+      state: params.state,
+      issuer: defaults.issuer,
+      issRequired: defaults.issRequired,
+      codeFlow: codeVerifier !== undefined || code !== undefined || grantType === 'authorization_code',
+    })
+    if ('token' in grant) return grant
+    authorizationCode = grant.code
+  }
+  const grant = grantType ?? inferGrantType(authorizationCode, username, password)
+  const owner = { username, password, scope: scope === undefined ? defaults.scope : scopeToString(scope) }
   const body =
-    grantType === 'authorization_code'
-      ? authorizationCodeGrant(inputs.code, inputs.redirectUri, inputs.codeVerifier)
-      : grantType === 'password'
-        ? passwordGrant(inputs)
-        : credentialsGrant(grantType, inputs)
-  appendExtraParams(body, extraParams, 'fetchToken')
-  return body
+    grant === 'authorization_code'
+      ? authorizationCodeGrant(authorizationCode, params.redirectUri ?? defaults.redirectUri, codeVerifier)
+      : grant === 'password'
+        ? passwordGrant(owner)
+        : credentialsGrant(grant, owner)
+  appendExtraParams(body, params.extraParams, 'fetchToken')
+  return { body }
+}
+
+/**
+ * refreshToken's request (RFC 6749 §6): the given refresh token, else `current`, with `extraParams`.
+ * Returns the refresh token used, which stays valid when the answer carries no new one.
+ */
+export function refreshTokenRequest(
+  params: RefreshTokenParams,
+  current: string | undefined,
+): { body: URLSearchParams; refreshToken: string } {
+  const refreshToken = params.refreshToken ?? current
+  if (refreshToken === undefined) throw new MissingTokenError('no refresh_token to refresh with')
+  const body = refreshTokenGrant(refreshToken, scopeToString(params.scope))
+  appendExtraParams(body, params.extraParams, 'refreshToken')
+  return { body, refreshToken }
 }
