@@ -2,6 +2,7 @@
  * The authorization request URL (RFC 6749 §4.1.1 code, §4.2.1 implicit) with its state (§10.12),
  * the RFC 7636 §4.3 PKCE challenge and the OpenID Connect Core §3.1.2.1 nonce.
  */
+import { checkKnownKeys } from '../http/options.js'
 import { appendQuery } from '../http/syntax.js'
 import { appendParams, scopeToString } from './parameters.js'
 import { type CodeChallengeMethod, createCodeChallenge, generateCodeVerifier, generateToken } from './pkce.js'
@@ -18,7 +19,7 @@ export interface AuthorizationUrlParams {
   extraParams?: Record<string, string | string[]>
 }
 
-export const AUTHORIZATION_URL_PARAMS: readonly (keyof AuthorizationUrlParams)[] = [
+const AUTHORIZATION_URL_PARAMS: readonly (keyof AuthorizationUrlParams)[] = [
   'state',
   'codeVerifier',
   'nonce',
@@ -64,7 +65,7 @@ export interface AuthorizationRequestDefaults {
  * Extra authorization request parameters: strings or arrays of strings, none of them one the
  * request sets itself from a named parameter or option (a second `state` would defeat the check).
  */
-export function checkAuthorizationExtraParams(value: unknown): Record<string, string | string[]> {
+function checkExtraParams(value: unknown): Record<string, string | string[]> {
   if (value === undefined) return {}
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new TypeError(
@@ -88,14 +89,17 @@ export function checkAuthorizationExtraParams(value: unknown): Record<string, st
 
 /**
  * The authorization URL on `endpoint` (its own query kept), with a fresh state, PKCE verifier and
- * (for an `openid` scope) nonce unless given. `extra` is already checked.
+ * (for an `openid` scope) nonce unless given; `params` checked first (names, then extraParams).
  */
 export function buildAuthorizationUrl(
-  endpoint: string,
+  endpoint: string | undefined,
   params: AuthorizationUrlParams,
-  extra: Record<string, string | string[]>,
   defaults: AuthorizationRequestDefaults,
 ): AuthorizationUrl {
+  checkKnownKeys('createAuthorizationUrl parameter', params, AUTHORIZATION_URL_PARAMS)
+  const extra = checkExtraParams(params.extraParams)
+  if (endpoint === undefined)
+    throw new TypeError('createAuthorizationUrl: pass a URL or configure authorizationEndpoint')
   const { state: givenState, codeVerifier: givenVerifier, nonce: givenNonce, scope, redirectUri } = params
   const state = givenState ?? generateToken()
   const type = params.responseType ?? 'code'

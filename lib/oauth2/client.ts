@@ -1,15 +1,13 @@
 import { defaultClientAuthMethods } from '../client-auth-registry.js'
 import { ClientClosedError, InvalidResponseError } from '../errors.js'
 import { type EndpointResponse, endpointError, parseJsonObject } from '../http/endpoint-errors.js'
-import { checkKnownKeys, checkString, optionError } from '../http/options.js'
+import { checkString, optionError } from '../http/options.js'
 import type { PreparedRequest } from '../http/prepared-request.js'
 import type { KeyLike } from '../key-like.js'
 import {
-  AUTHORIZATION_URL_PARAMS,
   type AuthorizationUrl,
   type AuthorizationUrlParams,
   buildAuthorizationUrl,
-  checkAuthorizationExtraParams,
 } from './authorization-request.js'
 import type { ClientAuthMethod } from './client-auth-method.js'
 import {
@@ -37,7 +35,7 @@ import {
 import { type IntrospectionResponse, readIntrospectionResponse } from './introspection.js'
 import { type AuthorizationServerMetadata, checkIssuer, checkMetadata, metadataUrls } from './metadata.js'
 import { checkRevocationResponse, type TokenHintParams, tokenHintBody } from './revocation.js'
-import { type OAuth2Token, parseTokenResponse, toToken } from './token.js'
+import { implicitToken, type OAuth2Token, parseTokenResponse } from './token.js'
 import { TokenSession } from './token-session.js'
 
 /** The options are declared with their checks; OAuth2Client's users find the type here too. */
@@ -153,12 +151,10 @@ export class OAuth2Client extends TokenSession {
 
   /** Builds the authorization request URL (RFC 6749 §4.1.1, §4.2.1) with state and, by default, PKCE S256. */
   createAuthorizationUrl(url?: string, params: AuthorizationUrlParams = {}): AuthorizationUrl {
-    checkKnownKeys('createAuthorizationUrl parameter', params, AUTHORIZATION_URL_PARAMS)
-    const extra = checkAuthorizationExtraParams(params.extraParams)
-    const endpoint = url ?? this.#metadata.authorization_endpoint
-    if (endpoint === undefined)
-      throw new TypeError('createAuthorizationUrl: pass a URL or configure authorizationEndpoint')
-    return buildAuthorizationUrl(endpoint, params, extra, { clientId: this.#clientId, ...this.#settings })
+    return buildAuthorizationUrl(url ?? this.#metadata.authorization_endpoint, params, {
+      clientId: this.#clientId,
+      ...this.#settings,
+    })
   }
 
   /**
@@ -182,7 +178,11 @@ export class OAuth2Client extends TokenSession {
       issuer: this.#metadata.issuer,
       issRequired: this.#metadata.authorization_response_iss_parameter_supported === true,
     })
-    if ('token' in request) return this.#tokenFromFragment(request.token)
+    if ('token' in request) {
+      const token = implicitToken(request.token)
+      this.storeToken(token)
+      return token
+    }
     const { headers, signal } = params
     const { response, sentAt, sent } = await this.#callEndpoint(
       url ?? this.#metadata.token_endpoint,
@@ -197,15 +197,6 @@ export class OAuth2Client extends TokenSession {
       },
     )
     const token = parseTokenResponse(response, sentAt, [...sent, ...this.secrets()])
-    this.storeToken(token)
-    return token
-  }
-
-  /** RFC 6749 §4.2.2: the implicit flow's token, validated as a token endpoint's would be. */
-  #tokenFromFragment(fields: Record<string, string>): OAuth2Token {
-    const token = toToken(fields, Date.now() / 1000, reason => {
-      throw new InvalidResponseError(`implicit authorization response carries an invalid token: ${reason}`)
-    })
     this.storeToken(token)
     return token
   }

@@ -149,3 +149,10 @@ export function isTokenExpired(token: OAuth2Token, leeway = 0): boolean {
   }
   return Date.now() >= (expiresAt - leeway) * 1000
 }
+
+/** RFC 6749 §4.2.2: the implicit flow's token from a redirect fragment, validated as a token endpoint's would be. */
+export function implicitToken(fields: Record<string, string>): OAuth2Token {
+  return toToken(fields, Date.now() / 1000, reason => {
+    throw new InvalidResponseError(`implicit authorization response carries an invalid token: ${reason}`)
+  })
+}
