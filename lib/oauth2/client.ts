@@ -1,3 +1,9 @@
+/**
+ * OAuth2Client (RFC 6749): coordinates the wire functions of grants.ts, revocation.ts,
+ * introspection.ts, authorization-request.ts and authorization-response.ts with its endpoints,
+ * client authentication and compliance hooks. Class over ~250 lines: its public surface (discovery,
+ * five verbs, two registries) plus the endpoint call, which lib/http's endpoint module takes over.
+ */
 import { defaultClientAuthMethods } from '../client-auth-registry.js'
 import { ClientClosedError, InvalidResponseError } from '../errors.js'
 import { type EndpointResponse, endpointError, parseJsonObject } from '../http/endpoint-errors.js'

@@ -1,3 +1,4 @@
+/** A session that carries an OAuth 2.0 access token (RFC 6750 via bearer.ts) and renews it (RFC 6749 §6). */
 import { ClientClosedError, MissingTokenError, TokenExpiredError } from '../errors.js'
 import { MAX_OAUTH_BODY, readCappedText } from '../http/body.js'
 import type { EndpointResponse } from '../http/endpoint-errors.js'
