@@ -9,6 +9,7 @@ export {
   RequestTimeoutError,
   TokenExpiredError,
 } from './errors.js'
+export type { EndpointResponse } from './http/endpoint-errors.js'
 export type { KeyLike } from './key-like.js'
 export {
   type CreateAuthorizationUrlParams,
@@ -20,17 +21,9 @@ export {
 } from './oauth1/client.js'
 export type { SignatureType } from './oauth1/placement.js'
 export type { SignatureMethod } from './oauth1/signature.js'
-export {
-  type AuthorizationUrl,
-  type AuthorizationUrlParams,
-  type ExtraParams,
-  type FetchTokenParams,
-  type IntrospectionResponse,
-  OAuth2Client,
-  type OAuth2ClientOptions,
-  type RefreshTokenParams,
-  type TokenHintParams,
-} from './oauth2/client.js'
+export type { AuthorizationUrl, AuthorizationUrlParams } from './oauth2/authorization-request.js'
+export type { TokenPlacement } from './oauth2/bearer.js'
+export { OAuth2Client, type OAuth2ClientOptions } from './oauth2/client.js'
 export type {
   ClientAuthMethod,
   ClientAuthMethodName,
@@ -46,15 +39,19 @@ export type {
   ResponseHook,
 } from './oauth2/compliance-hooks.js'
 export type { ExtensionGrantType, GrantType } from './oauth2/grant-type.js'
+export type { FetchTokenParams, RefreshTokenParams } from './oauth2/grants.js'
+export type { IntrospectionResponse } from './oauth2/introspection.js'
 export type { AuthorizationServerMetadata } from './oauth2/metadata.js'
+export type { ExtraParams } from './oauth2/parameters.js'
 export {
   type CodeChallengeMethod,
   createCodeChallenge,
   generateCodeVerifier,
   generateToken,
 } from './oauth2/pkce.js'
-export { type EndpointResponse, isTokenExpired, type OAuth2Token } from './oauth2/token.js'
-export type { TokenPlacement, TokenSessionOptions, UpdateToken } from './oauth2/token-session.js'
+export type { TokenHintParams } from './oauth2/revocation.js'
+export { isTokenExpired, type OAuth2Token } from './oauth2/token.js'
+export type { TokenSessionOptions, UpdateToken } from './oauth2/token-session.js'
 export type { JwtAlgorithm, JwtHeader } from './rfc7523/assertion.js'
 export {
   AssertionClient,

@@ -7,7 +7,8 @@
 import fc from 'fast-check'
 import t from 'tap'
 import { OAuthError } from '../lib/errors.js'
-import { type AuthorizationUrlParams, OAuth2Client } from '../lib/oauth2/client.js'
+import type { AuthorizationUrlParams } from '../lib/oauth2/authorization-request.js'
+import { OAuth2Client } from '../lib/oauth2/client.js'
 import type { OAuth2Token } from '../lib/oauth2/token.js'
 import {
   MARK,

@@ -8,16 +8,10 @@ import { isDeepStrictEqual } from 'node:util'
 import fc from 'fast-check'
 import t from 'tap'
 import { InvalidResponseError, MismatchingStateError, OAuthError } from '../lib/errors.js'
-import { readAuthorizationResponse } from '../lib/oauth2/authorization.js'
-import {
-  endpointError,
-  excerpt,
-  type OAuth2Token,
-  parseJsonObject,
-  parseTokenResponse,
-  toToken,
-} from '../lib/oauth2/token.js'
-import { isInvalidTokenChallenge, parseWwwAuthenticate } from '../lib/oauth2/www-authenticate.js'
+import { endpointError, excerpt, parseJsonObject } from '../lib/http/endpoint-errors.js'
+import { readAuthorizationResponse } from '../lib/oauth2/authorization-response.js'
+import { isInvalidTokenChallenge, parseWwwAuthenticate } from '../lib/oauth2/bearer.js'
+import { type OAuth2Token, parseTokenResponse, toToken } from '../lib/oauth2/token.js'
 import {
   assertNoSecret,
   MARK,

@@ -7,7 +7,8 @@
  */
 import t, { type Test } from 'tap'
 import { InvalidResponseError, MismatchingStateError, OAuthError } from '../lib/errors.js'
-import { type FetchTokenParams, OAuth2Client, type OAuth2ClientOptions } from '../lib/oauth2/client.js'
+import { OAuth2Client, type OAuth2ClientOptions } from '../lib/oauth2/client.js'
+import type { FetchTokenParams } from '../lib/oauth2/grants.js'
 import { json, type RecordingServer, start } from './fixtures/recording-server.js'
 
 const VERIFIER = 'v'.repeat(43)

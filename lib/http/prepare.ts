@@ -8,6 +8,7 @@ import {
   readDispatchHeaders,
 } from './headers.js'
 import type { PreparedRequest, RequestBody } from './prepared-request.js'
+import { appendQuery } from './syntax.js'
 import { isSecureTransport } from './transport.js'
 
 export type QueryValue = string | number | boolean
@@ -66,8 +67,7 @@ export function resolveUrl(url: string | URL, baseUrl: URL | undefined, query: Q
   const resolved = parseUrl(url, baseUrl)
   if (query !== undefined) {
     const extra = toSearchParams(query).toString()
-    if (extra !== '')
-      resolved.search = resolved.search === '' ? extra : `${resolved.search.slice(1)}&${extra}`
+    if (extra !== '') appendQuery(resolved, extra)
   }
   return resolved
 }

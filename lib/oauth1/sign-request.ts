@@ -1,5 +1,6 @@
 import { Prepared, type Target } from '../http/prepare.js'
 import type { PreparedRequest } from '../http/prepared-request.js'
+import { HTTP_TOKEN } from '../http/syntax.js'
 import { baseStringFromEncoded, baseStringFromUrlParts, type UrlParts, urlParts } from './base-string.js'
 import { bodyHash } from './body-hash.js'
 import { percentEncode } from './encoding.js'
@@ -14,8 +15,6 @@ import {
 import type { Signer } from './signature.js'
 
 const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded'
-// RFC 9110 §5.6.2 token: what an HTTP method may be made of.
-const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 
 export interface SignRequestOptions {
   clientId: string

@@ -1,5 +1,5 @@
 import { InvalidResponseError, OAuthError } from '../errors.js'
-import { excerpt } from '../oauth2/token.js'
+import { excerpt } from '../http/endpoint-errors.js'
 import { redactSecrets } from '../redact.js'
 
 /** Credentials as the wire carries them (RFC 5849 §2.1, §2.3); users persist them as JSON. */

@@ -1,3 +1,4 @@
+/** Client authentication at OAuth endpoints (RFC 6749 §2.3): the method interface and built-in names. */
 import type { KeyLike } from '../key-like.js'
 
 /** The token-endpoint request a client authentication method may change (RFC 6749 §2.3). */

@@ -1,5 +1,4 @@
-import { ClientSecretJWT } from '../rfc7523/client-secret-jwt.js'
-import { PrivateKeyJWT } from '../rfc7523/private-key-jwt.js'
+/** Client authentication with a shared secret or none (RFC 6749 §2.3.1, §2.1). */
 import type { ClientAuthMethod, ClientAuthRequest, ClientCredentials } from './client-auth-method.js'
 
 /** RFC 6749 Appendix B: client id and secret are form-urlencoded before they are joined by ':'. */
@@ -46,16 +45,9 @@ const none: ClientAuthMethod = {
   },
 }
 
-/**
- * The methods every client knows. client_secret_jwt and private_key_jwt (RFC 7523 §2.2) get a
- * default instance whose audience is the endpoint being called; register your own to change it.
- */
-export function defaultClientAuthMethods(): Map<string, ClientAuthMethod> {
-  return new Map<string, ClientAuthMethod>([
-    [clientSecretBasic.name, clientSecretBasic],
-    [clientSecretPost.name, clientSecretPost],
-    [none.name, none],
-    ['client_secret_jwt', new ClientSecretJWT()],
-    ['private_key_jwt', new PrivateKeyJWT()],
-  ])
-}
+/** The RFC 6749 methods; the RFC 7523 ones join them in lib/client-auth-registry.ts. */
+export const RFC6749_CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = [
+  clientSecretBasic,
+  clientSecretPost,
+  none,
+]

@@ -1,4 +1,6 @@
-import type { EndpointResponse } from './token.js'
+/** Compliance hooks: where a client adapts requests and answers to a provider that bends RFC 6749. */
+import type { EndpointResponse } from '../http/endpoint-errors.js'
+import type { PreparedRequest } from '../http/prepared-request.js'
 
 /** What a request hook sees and returns: the request as it will be sent. */
 export interface HookRequest {
@@ -71,4 +73,25 @@ export class ComplianceHookRegistry {
     }
     return current
   }
+}
+
+/** Runs the protected_request hooks on a resource request, as text, and applies what they return. */
+export async function runProtectedRequestHook(
+  hooks: ComplianceHookRegistry,
+  request: PreparedRequest,
+): Promise<void> {
+  const headers: Record<string, string> = {}
+  for (const [name, value] of Object.entries(request.headers)) {
+    headers[name] = Array.isArray(value) ? value.join(', ') : value
+  }
+  const body =
+    typeof request.body === 'string'
+      ? request.body
+      : request.body instanceof Uint8Array
+        ? Buffer.from(request.body).toString('utf8')
+        : ''
+  const hooked: HookRequest = await hooks.run('protected_request', { url: request.url.href, headers, body })
+  request.url = new URL(hooked.url)
+  request.headers = { ...hooked.headers }
+  if (hooked.body !== body) request.body = hooked.body
 }

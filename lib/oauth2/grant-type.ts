@@ -1,3 +1,4 @@
+/** Grant type names (RFC 6749 §4, §4.5 extension grants by absolute URI) and their option check. */
 import { optionError, suggest } from '../http/options.js'
 
 /** An extension grant is named by an absolute URI (RFC 6749 §4.5), e.g. a URN. */

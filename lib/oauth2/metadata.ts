@@ -1,3 +1,4 @@
+/** Authorization server metadata (RFC 8414 §2, §3; OpenID Connect Discovery §4): where it is and what it may say. */
 import { InsecureTransportError, InvalidResponseError } from '../errors.js'
 import { isLoopbackHost } from '../http/transport.js'
 

@@ -1,3 +1,4 @@
+/** RFC 7636 PKCE: code verifier (§4.1) and code challenge (§4.2), and the random tokens state and nonce use. */
 import { createHash, randomBytes } from 'node:crypto'
 
 /** base64url without padding (RFC 7636 Appendix A). */

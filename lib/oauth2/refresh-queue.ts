@@ -1,3 +1,4 @@
+/** The renewal queue: one token renewal at a time (RFC 6749 §6 refresh or a repeated grant), shared by concurrent callers. */
 import PQueue from 'p-queue'
 import { RequestTimeoutError } from '../errors.js'
 import { abandonable } from '../http/abandonable.js'

@@ -1,14 +1,22 @@
-import { ClientClosedError, MissingTokenError, OAuthError, TokenExpiredError } from '../errors.js'
+/** A session that carries an OAuth 2.0 access token (RFC 6750 via bearer.ts) and renews it (RFC 6749 §6). */
+import { ClientClosedError, MissingTokenError, TokenExpiredError } from '../errors.js'
 import { MAX_OAUTH_BODY, readCappedText } from '../http/body.js'
+import type { EndpointResponse } from '../http/endpoint-errors.js'
 import { checkFunction, checkOneOf, type OptionNames, optionError } from '../http/options.js'
 import type { PreparedRequest } from '../http/prepared-request.js'
 import { sentSecrets } from '../redact.js'
 import { type ResponseData, SESSION_OPTIONS, Session, type SessionOptions } from '../session.js'
+import {
+  accessTokenIn,
+  bearerAuthorization,
+  isInvalidTokenChallenge,
+  placeInForm,
+  placeInQuery,
+  TOKEN_PLACEMENTS,
+  type TokenPlacement,
+} from './bearer.js'
 import { RefreshQueue, type Renewal } from './refresh-queue.js'
-import { type EndpointResponse, type OAuth2Token, renewalTime, toToken } from './token.js'
-import { isInvalidTokenChallenge } from './www-authenticate.js'
-
-export type TokenPlacement = 'header' | 'body' | 'uri'
+import { type OAuth2Token, renewalTime, toToken } from './token.js'
 
 /** Called after every automatic refresh or re-grant (and explicit refreshToken), awaited before waiters go on. */
 export type UpdateToken = (
@@ -39,8 +47,6 @@ export const TOKEN_SESSION_OPTIONS: OptionNames<TokenSessionOptions> = {
  */
 const MAX_EPOCH_SECONDS = 1e11
 
-const PLACEMENTS: readonly TokenPlacement[] = ['header', 'body', 'uri']
-
 /**
  * A session that holds an OAuth 2.0 access token and puts it on every request (RFC 6750),
  * renewing it before it expires through one serialized, single-flight queue (DESIGN.md "Refresh").
@@ -59,7 +65,7 @@ export abstract class TokenSession extends Session {
 
   constructor(options: TokenSessionOptions) {
     super(options)
-    this.#placement = checkOneOf('tokenPlacement', options.tokenPlacement, PLACEMENTS, 'header')
+    this.#placement = checkOneOf('tokenPlacement', options.tokenPlacement, TOKEN_PLACEMENTS, 'header')
     this.#updateToken = checkFunction<UpdateToken>('updateToken', options.updateToken)
     if (options.leeway !== undefined && (typeof options.leeway !== 'number' || !(options.leeway >= 0))) {
       throw optionError('leeway', 'a non-negative number of seconds', options.leeway)
@@ -105,7 +111,7 @@ export abstract class TokenSession extends Session {
   protected storeToken(token: OAuth2Token): void {
     this.#token = token
     this.#renewAt = renewalTime(token, this.#leeway)
-    this.#authorization = `Bearer ${token.access_token}`
+    this.#authorization = bearerAuthorization(token.access_token)
   }
 
   /** Awaits the user's updateToken, so a persisted token is never older than the one in use. */
@@ -175,22 +181,10 @@ export abstract class TokenSession extends Session {
   }
 
   #place(request: PreparedRequest, token: OAuth2Token): void | Promise<void> {
-    if (this.#placement === 'header') {
-      request.headers.authorization = this.#authorization
-    } else if (this.#placement === 'uri') {
-      const param = `access_token=${encodeURIComponent(token.access_token)}`
-      request.url.search = request.url.search === '' ? param : `${request.url.search.slice(1)}&${param}`
-    } else {
-      // RFC 6750 §2.2: only in a single-part form-encoded body of a method that has a body.
-      if (request.form === undefined || request.method === 'GET' || request.method === 'HEAD') {
-        throw new OAuthError(
-          `tokenPlacement 'body' needs a form body and a method other than GET (RFC 6750 §2.2), got ${request.method}`,
-          { error: 'invalid_request' },
-        )
-      }
-      request.form.append('access_token', token.access_token)
-      request.body = request.form.toString()
-    }
+    // The header placement is one assignment of the value built when the token was stored.
+    if (this.#placement === 'header') request.headers.authorization = this.#authorization
+    else if (this.#placement === 'uri') placeInQuery(request, token.access_token)
+    else placeInForm(request, token.access_token)
     return this.afterPlacement(request)
   }
 
@@ -204,19 +198,10 @@ export abstract class TokenSession extends Session {
     signal: AbortSignal,
   ): Promise<boolean> {
     if (!isInvalidTokenChallenge(response.headers['www-authenticate']) || !this.canRenew()) return false
-    const used = this.#accessTokenIn(request)
+    const used = accessTokenIn(request, this.#placement)
     if (used === undefined) return false
     await this.#renewShared(used, signal)
     return true
-  }
-
-  #accessTokenIn(request: PreparedRequest): string | undefined {
-    if (this.#placement === 'header') {
-      const value = request.headers.authorization
-      return typeof value === 'string' && value.startsWith('Bearer ') ? value.slice(7) : undefined
-    }
-    if (this.#placement === 'uri') return request.url.searchParams.get('access_token') ?? undefined
-    return request.form?.get('access_token') ?? undefined
   }
 
   /**

@@ -1,5 +1,6 @@
-import { InvalidResponseError, OAuthError } from '../errors.js'
-import { redactSecrets } from '../redact.js'
+/** The access token (RFC 6749 §5.1): its validation, the token endpoint answer that carries it, and its renewal time. */
+import { InvalidResponseError } from '../errors.js'
+import { type EndpointResponse, parseJsonObject } from '../http/endpoint-errors.js'
 
 /** A token as the wire carries it (RFC 6749 §5.1); users persist it as JSON. */
 export interface OAuth2Token {
@@ -12,132 +13,6 @@ export interface OAuth2Token {
   scope?: string
   id_token?: string
   [field: string]: unknown
-}
-
-/** An OAuth endpoint's answer as the compliance hooks see it. */
-export interface EndpointResponse {
-  statusCode: number
-  headers: Record<string, string | string[]>
-  body: string
-}
-
-const EXCERPT_LENGTH = 120
-
-/**
- * A short excerpt of a body for error messages: whitespace folded, anything that looks like a
- * credential (long runs of token characters, and the known `secrets`) replaced by '…'.
- */
-export function excerpt(body: string, secrets: readonly (string | undefined)[] = []): string {
-  const text = redactSecrets(body.slice(0, 4 * EXCERPT_LENGTH), secrets)
-    .replace(/[A-Za-z0-9\-._~+/=]{24,}/g, '…')
-    .replace(/\s+/g, ' ')
-    .trim()
-  return text.length > EXCERPT_LENGTH ? `${text.slice(0, EXCERPT_LENGTH)}…` : text
-}
-
-function optionalString(object: Record<string, unknown>, name: string): string | undefined {
-  const value = object[name]
-  return typeof value === 'string' ? value : undefined
-}
-
-/** A body that is not JSON at all. */
-const NOT_JSON = Symbol('not JSON')
-
-/** The body parsed as JSON, once per answer: a large or deeply nested body costs one parse only. */
-function parseBody(body: string): unknown {
-  try {
-    return JSON.parse(body)
-  } catch {
-    return NOT_JSON
-  }
-}
-
-function isJsonObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
-}
-
-/**
- * The RFC 6749 §5.2 error an already parsed body carries (a 200 that carries `error` is an error
- * too), with known `secrets` echoed in its fields redacted; undefined when it carries none.
- */
-function oauthErrorIn(
-  parsed: unknown,
-  response: EndpointResponse,
-  what: string,
-  secrets: readonly (string | undefined)[],
-): OAuthError | undefined {
-  if (!isJsonObject(parsed) || typeof parsed.error !== 'string') return undefined
-  const error = redactSecrets(parsed.error, secrets)
-  const description = redactSecrets(optionalString(parsed, 'error_description'), secrets)
-  return new OAuthError(
-    `${what} answered ${response.statusCode} ${error}${description ? `: ${description}` : ''}`,
-    {
-      error,
-      description,
-      uri: redactSecrets(optionalString(parsed, 'error_uri'), secrets),
-      statusCode: response.statusCode,
-    },
-  )
-}
-
-function invalidResponse(
-  response: EndpointResponse,
-  what: string,
-  reason: string,
-  secrets: readonly (string | undefined)[],
-): InvalidResponseError {
-  return new InvalidResponseError(`${what} answered ${response.statusCode}: ${reason}`, {
-    statusCode: response.statusCode,
-    excerpt: excerpt(response.body, secrets),
-  })
-}
-
-/**
- * The error an endpoint's failure answer stands for: its RFC 6749 §5.2 error, else an
- * InvalidResponseError, which names the endpoint by origin and path when `endpoint` is given (a
- * 404 page or a proxy's 502 then shows which URL was wrong; never the query, which may carry
- * credentials).
- */
-export function endpointError(
-  response: EndpointResponse,
-  what: string,
-  secrets: readonly (string | undefined)[] = [],
-  endpoint?: URL,
-): OAuthError {
-  return failure(parseBody(response.body), response, what, secrets, endpoint)
-}
-
-function failure(
-  parsed: unknown,
-  response: EndpointResponse,
-  what: string,
-  secrets: readonly (string | undefined)[],
-  endpoint?: URL,
-): OAuthError {
-  const where = endpoint === undefined ? what : `${what} ${endpoint.origin}${endpoint.pathname}`
-  return (
-    oauthErrorIn(parsed, response, what, secrets) ??
-    invalidResponse(response, where, 'not a success status', secrets)
-  )
-}
-
-/**
- * Parses a JSON-object answer of an OAuth endpoint: an RFC 6749 §5.2 error becomes an OAuthError,
- * a non-2xx status or a body that is not a JSON object an InvalidResponseError with a short excerpt.
- */
-export function parseJsonObject(
-  response: EndpointResponse,
-  what: string,
-  secrets: readonly (string | undefined)[] = [],
-): Record<string, unknown> {
-  const { statusCode } = response
-  const parsed = parseBody(response.body)
-  if (statusCode < 200 || statusCode > 299) throw failure(parsed, response, what, secrets)
-  const error = oauthErrorIn(parsed, response, what, secrets)
-  if (error !== undefined) throw error
-  if (parsed === NOT_JSON) throw invalidResponse(response, what, 'the body is not JSON', secrets)
-  if (!isJsonObject(parsed)) throw invalidResponse(response, what, 'the body is not a JSON object', secrets)
-  return parsed
 }
 
 /** A number, or a string holding a finite number (some servers quote expires_in). */
@@ -273,4 +148,11 @@ export function isTokenExpired(token: OAuth2Token, leeway = 0): boolean {
     )
   }
   return Date.now() >= (expiresAt - leeway) * 1000
+}
+
+/** RFC 6749 §4.2.2: the implicit flow's token from a redirect fragment, validated as a token endpoint's would be. */
+export function implicitToken(fields: Record<string, string>): OAuth2Token {
+  return toToken(fields, Date.now() / 1000, reason => {
+    throw new InvalidResponseError(`implicit authorization response carries an invalid token: ${reason}`)
+  })
 }

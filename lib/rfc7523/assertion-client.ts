@@ -1,3 +1,5 @@
+import { defaultClientAuthMethods } from '../client-auth-registry.js'
+import { endpointError } from '../http/endpoint-errors.js'
 import {
   checkOneOf,
   checkPositiveNumber,
@@ -16,11 +18,10 @@ import {
   toPrivateKey,
   toSecretKey,
 } from '../keys.js'
-import { appendParams, scopeToString } from '../oauth2/authorization.js'
-import { defaultClientAuthMethods } from '../oauth2/client-auth.js'
 import type { ClientAuthMethod, ClientAuthMethodName } from '../oauth2/client-auth-method.js'
 import { checkGrantType, type ExtensionGrantType } from '../oauth2/grant-type.js'
-import { endpointError, type OAuth2Token, parseTokenResponse } from '../oauth2/token.js'
+import { appendParams, scopeToString } from '../oauth2/parameters.js'
+import { type OAuth2Token, parseTokenResponse } from '../oauth2/token.js'
 import { TOKEN_SESSION_OPTIONS, TokenSession, type TokenSessionOptions } from '../oauth2/token-session.js'
 import { type JwtHeader, signAssertion } from './assertion.js'
 import { readServiceAccount, type ServiceAccountKey } from './service-account.js'

@@ -1,3 +1,48 @@
+/**
+ * RFC 6750, the Bearer token: where a resource request carries it (§2.1 header, §2.2 form body,
+ * §2.3 query), and the WWW-Authenticate challenge (§3, read per RFC 9110 §11.6.1) that asks for a
+ * new one. Pure functions; TokenSession calls them.
+ */
+import { OAuthError } from '../errors.js'
+import type { PreparedRequest } from '../http/prepared-request.js'
+import { appendQuery, LEADING_HTTP_TOKEN } from '../http/syntax.js'
+
+export type TokenPlacement = 'header' | 'body' | 'uri'
+
+export const TOKEN_PLACEMENTS: readonly TokenPlacement[] = ['header', 'body', 'uri']
+
+/** §2.1: the Authorization field value, built once per token so the header placement is one assignment. */
+export function bearerAuthorization(accessToken: string): string {
+  return `Bearer ${accessToken}`
+}
+
+/** §2.3: the token as the `access_token` query parameter. */
+export function placeInQuery(request: PreparedRequest, accessToken: string): void {
+  appendQuery(request.url, `access_token=${encodeURIComponent(accessToken)}`)
+}
+
+/** §2.2: the token in a single-part form-encoded body, of a method that has a body. */
+export function placeInForm(request: PreparedRequest, accessToken: string): void {
+  if (request.form === undefined || request.method === 'GET' || request.method === 'HEAD') {
+    throw new OAuthError(
+      `tokenPlacement 'body' needs a form body and a method other than GET (RFC 6750 §2.2), got ${request.method}`,
+      { error: 'invalid_request' },
+    )
+  }
+  request.form.append('access_token', accessToken)
+  request.body = request.form.toString()
+}
+
+/** The access token a request carries where `placement` puts it (§2.1-2.3), if any. */
+export function accessTokenIn(request: PreparedRequest, placement: TokenPlacement): string | undefined {
+  if (placement === 'header') {
+    const value = request.headers.authorization
+    return typeof value === 'string' && value.startsWith('Bearer ') ? value.slice(7) : undefined
+  }
+  if (placement === 'uri') return request.url.searchParams.get('access_token') ?? undefined
+  return request.form?.get('access_token') ?? undefined
+}
+
 /** One challenge of a WWW-Authenticate header (RFC 9110 §11.6.1). */
 export interface Challenge {
   /** Lower-case auth scheme, e.g. 'bearer'. */
@@ -6,7 +51,6 @@ export interface Challenge {
   params: Record<string, string>
 }
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+/
 /** A token68 standing alone after the scheme (followed by a comma or the end). */
 const TOKEN68 = /^([A-Za-z0-9\-._~+/]+=*)[ \t]*(?=,|$)/
 
@@ -27,7 +71,7 @@ function setParam(params: Record<string, string>, name: string, value: string): 
 }
 
 function readToken(input: string): { value: string; rest: string } {
-  const value = TOKEN.exec(input)?.[0] ?? ''
+  const value = LEADING_HTTP_TOKEN.exec(input)?.[0] ?? ''
   return { value, rest: input.slice(value.length) }
 }
 
@@ -42,7 +86,7 @@ export function parseWwwAuthenticate(values: string | string[] | undefined): Cha
     let current: Challenge | undefined
     for (;;) {
       rest = rest.replace(/^[\s,]+/, '')
-      const name = TOKEN.exec(rest)?.[0]
+      const name = LEADING_HTTP_TOKEN.exec(rest)?.[0]
       if (name === undefined) break
       rest = rest.slice(name.length).replace(/^[ \t]+/, '')
       if (current !== undefined && rest.startsWith('=')) {

@@ -1,11 +1,9 @@
+/**
+ * The authorization response (RFC 6749 §4.1.2, §4.2.2): the redirect URL read and checked (state
+ * §10.12, error §4.1.2.1, issuer RFC 9207 §2.4) before its code or token is used.
+ */
 import { timingSafeEqual } from 'node:crypto'
 import { InvalidResponseError, MismatchingStateError, OAuthError } from '../errors.js'
-
-/** RFC 6749 §3.3: a scope is a space-delimited list. */
-export function scopeToString(scope: string | readonly string[] | undefined): string | undefined {
-  if (scope === undefined) return undefined
-  return typeof scope === 'string' ? scope : scope.join(' ')
-}
 
 /** Compares two states in constant time (the state is a CSRF secret, RFC 6749 §10.12). */
 export function statesEqual(expected: string, received: string): boolean {
@@ -117,14 +115,5 @@ function checkIssuer(iss: string | null, checks: AuthorizationResponseChecks): v
       `authorization response iss '${iss.slice(0, 80)}' is not the issuer '${checks.issuer}' (RFC 9207 §2.4): refused as a possible mix-up`,
       { error: 'invalid_issuer' },
     )
-  }
-}
-
-/** Appends `params` to `base` in order, expanding arrays and skipping undefined and null. */
-export function appendParams(target: URLSearchParams, params: Record<string, unknown>): void {
-  for (const [name, value] of Object.entries(params)) {
-    if (value === undefined || value === null) continue
-    if (Array.isArray(value)) for (const item of value) target.append(name, String(item))
-    else target.append(name, String(value))
   }
 }

@@ -1,0 +1,20 @@
+/**
+ * The client authentication methods every client knows (RFC 6749 §2.3.1, RFC 7523 §2.2), built
+ * here, above both protocol folders, so lib/oauth2/ never imports lib/rfc7523/ (which builds on it).
+ */
+import { RFC6749_CLIENT_AUTH_METHODS } from './oauth2/client-auth.js'
+import type { ClientAuthMethod } from './oauth2/client-auth-method.js'
+import { ClientSecretJWT } from './rfc7523/client-secret-jwt.js'
+import { PrivateKeyJWT } from './rfc7523/private-key-jwt.js'
+
+/**
+ * A fresh registry of the built-in methods. client_secret_jwt and private_key_jwt get a default
+ * instance whose audience is the endpoint being called; register your own to change it.
+ */
+export function defaultClientAuthMethods(): Map<string, ClientAuthMethod> {
+  const methods = new Map<string, ClientAuthMethod>()
+  for (const method of [...RFC6749_CLIENT_AUTH_METHODS, new ClientSecretJWT(), new PrivateKeyJWT()]) {
+    methods.set(method.name, method)
+  }
+  return methods
+}

@@ -1,0 +1,43 @@
+/** Request parameters as RFC 6749 writes them: scope (§3.3) and form-encoded parameters (Appendix B). */
+
+/** RFC 6749 §3.3: a scope is a space-delimited list. */
+export function scopeToString(scope: string | readonly string[] | undefined): string | undefined {
+  if (scope === undefined) return undefined
+  return typeof scope === 'string' ? scope : scope.join(' ')
+}
+
+/** Appends `params` to `target` in order, expanding arrays and skipping undefined and null. */
+export function appendParams(target: URLSearchParams, params: Record<string, unknown>): void {
+  for (const [name, value] of Object.entries(params)) {
+    if (value === undefined || value === null) continue
+    if (Array.isArray(value)) for (const item of value) target.append(name, String(item))
+    else target.append(name, String(value))
+  }
+}
+
+/** Further form parameters for the endpoint, sent as they are (an array repeats the name). */
+export type ExtraParams = Record<string, string | string[]>
+
+/**
+ * Appends the caller's `extraParams` to a request body. A name the body already holds is refused:
+ * the request's own parameters come from their named options, never twice. `caller` names the
+ * method for the message.
+ */
+export function appendExtraParams(body: URLSearchParams, extraParams: unknown, caller: string): void {
+  if (extraParams === undefined) return
+  if (extraParams === null || typeof extraParams !== 'object' || Array.isArray(extraParams)) {
+    throw new TypeError(`${caller}: extraParams must be an object of names to strings or string arrays`)
+  }
+  for (const [name, value] of Object.entries(extraParams)) {
+    const values: unknown[] = Array.isArray(value) ? value : [value]
+    if (!values.every(item => typeof item === 'string')) {
+      throw new TypeError(`${caller}: extraParams.${name} must be a string or an array of strings`)
+    }
+    if (body.has(name)) {
+      throw new TypeError(
+        `${caller}: extraParams.${name} is a parameter the client sets itself; use its option`,
+      )
+    }
+    for (const item of values as string[]) body.append(name, item)
+  }
+}
