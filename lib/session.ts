@@ -180,10 +180,11 @@ export class Session implements AsyncDisposable {
    * protected_request compliance hook) has run.
    */
   readonly #credentialsStep = (request: Prepared): void | Promise<void> => {
-    if (this.#checkTransport) this.#assertSecure(request)
+    if (!this.#checkTransport) return this.authorize(request)
+    this.#assertSecure(request)
     const pending = this.authorize(request)
-    if (!this.#checkTransport) return pending
-    if (pending === undefined) return this.#assertSecure(request)
+    // Only a step that read the URL (a hook, the query placement) can have rewritten it.
+    if (pending === undefined) return request.target === undefined ? this.#assertSecure(request) : undefined
     return pending.then(() => this.#assertSecure(request))
   }
 
