@@ -1,6 +1,5 @@
 import type { KeyObject } from 'node:crypto'
 import { MismatchingStateError, MissingTokenError, OAuthError } from '../errors.js'
-import { readCappedText } from '../http/body.js'
 import { firstHeader } from '../http/headers.js'
 import { checkOneOf, checkString, checkUrl, type OptionNames, optionError } from '../http/options.js'
 import type { PreparedRequest } from '../http/prepared-request.js'
@@ -336,22 +335,20 @@ export class OAuth1Client extends Session {
    * carries a new nonce), and its answer read within the 1 MiB cap.
    */
   async #fetchToken(call: TokenCall): Promise<OAuth1Token> {
-    const url = new URL(call.url, this.#baseUrl)
-    this.assertSecureUrl(url)
     const signer = this.#createSigner(call.tokenSecret)
-    const response = await this.requestToEndpoint(
-      url,
-      () => {
+    const { response } = await this.callEndpoint({
+      label: call.what,
+      url: new URL(call.url, this.#baseUrl),
+      ...(call.form === undefined
+        ? {}
+        : { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: call.form }),
+      authenticate: attempt => {
         const request: PreparedRequest = {
           method: 'POST',
-          url: new URL(url),
-          headers: {},
-          body: null,
-          form: call.form,
-        }
-        if (call.form !== undefined) {
-          request.body = call.form.toString()
-          request.headers['content-type'] = 'application/x-www-form-urlencoded'
+          url: attempt.url,
+          headers: attempt.headers,
+          body: attempt.body?.toString() ?? null,
+          form: attempt.body,
         }
         signRequest(request, {
           clientId: this.#clientId,
@@ -363,17 +360,22 @@ export class OAuth1Client extends Session {
           realm: call.realm ?? this.#realm,
           version: '1.0',
         })
-        return { url: request.url, method: 'POST', headers: request.headers, body: request.body }
+        // The signature may go in the query or the form (RFC 5849 §3.5.2, §3.5.3).
+        attempt.url = request.url
+        attempt.body = request.form
       },
-      { signal: call.signal },
-    )
-    const body = await readCappedText(response, undefined, call.what)
+      signal: call.signal,
+    })
     // What the request carried that a server may echo: both secrets, the verifier, and a PLAINTEXT
     // signature, which is the encoded secrets themselves (RFC 5849 §3.4.4).
     const sent = [this.#clientSecret, call.tokenSecret, call.verifier]
     if (!signer.needsBaseString) sent.push(signer.sign(''))
     return parseTokenAnswer(
-      { statusCode: response.statusCode, contentType: firstHeader(response.headers, 'content-type'), body },
+      {
+        statusCode: response.statusCode,
+        contentType: firstHeader(response.headers, 'content-type'),
+        body: response.body,
+      },
       call.what,
       sent,
     )

@@ -1,4 +1,5 @@
 import { ClientClosedError, InvalidResponseError, MissingTokenError } from '../errors.js'
+import type { EndpointResult } from '../http/endpoint.js'
 import {
   checkKnownKeys,
   checkOneOf,
@@ -22,15 +23,13 @@ import {
 import { checkGrantType, type GrantType } from './grant-type.js'
 import { type AuthorizationServerMetadata, checkIssuer, checkMetadata, metadataUrls } from './metadata.js'
 import { type CodeChallengeMethod, createCodeChallenge, generateCodeVerifier, generateToken } from './pkce.js'
+import { endpointError, type OAuth2Token, parseJsonObject, parseTokenResponse, toToken } from './token.js'
 import {
-  type EndpointResponse,
-  endpointError,
-  type OAuth2Token,
-  parseJsonObject,
-  parseTokenResponse,
-  toToken,
-} from './token.js'
-import { TOKEN_SESSION_OPTIONS, TokenSession, type TokenSessionOptions } from './token-session.js'
+  type ObtainedToken,
+  TOKEN_SESSION_OPTIONS,
+  TokenSession,
+  type TokenSessionOptions,
+} from './token-session.js'
 
 export interface OAuth2ClientOptions extends TokenSessionOptions {
   clientId?: string
@@ -390,15 +389,20 @@ export class OAuth2Client extends TokenSession {
   async #discover(issuer: string): Promise<void> {
     const allowInsecure = !this.checksTransport
     for (const url of metadataUrls(checkIssuer(issuer, allowInsecure))) {
-      const response = await this.requestWithoutCredentials(url, { headers: { accept: 'application/json' } })
-      if (response.statusCode === 404) {
-        await response.body.dump()
-        continue
-      }
-      const document = parseJsonObject(
-        await this.readEndpointResponse(response, 'metadata endpoint'),
-        'metadata endpoint',
-      )
+      // RFC 8414 §3: a metadata GET carries no credentials (its scheme follows the issuer rule), is
+      // not repeated, and a 404 sends discovery on to the next well-known location.
+      const { response } = await this.callEndpoint({
+        label: 'metadata endpoint',
+        url: new URL(url),
+        method: 'GET',
+        headers: { accept: 'application/json' },
+        carriesCredentials: false,
+        retry: false,
+        absentStatus: 404,
+        failure: endpointError,
+      })
+      if (response.statusCode === 404) continue
+      const document = parseJsonObject(response, 'metadata endpoint')
       this.#metadata = { ...checkMetadata(document, issuer, allowInsecure), ...this.#explicitEndpoints }
       return
     }
@@ -595,7 +599,10 @@ export class OAuth2Client extends TokenSession {
       return Promise.reject(err)
     }
     return this.renewExclusive(
-      (deadline, notAfter) => this.#refresh(url, params, deadline, notAfter),
+      (deadline, notAfter) =>
+        this.#refresh(url, params, deadline, notAfter).then(obtained =>
+          this.announceToken(obtained, undefined),
+        ),
       params.signal,
     )
   }
@@ -605,7 +612,7 @@ export class OAuth2Client extends TokenSession {
     params: RefreshTokenParams,
     deadline: AbortSignal,
     notAfter: number,
-  ): Promise<OAuth2Token> {
+  ): Promise<ObtainedToken> {
     const { refreshToken: given, scope, headers, extraParams } = params
     const refreshToken = given ?? this.token?.refresh_token
     if (refreshToken === undefined) throw new MissingTokenError('no refresh_token to refresh with')
@@ -626,8 +633,7 @@ export class OAuth2Client extends TokenSession {
     // RFC 6749 §6: without a new refresh token, the old one stays valid.
     token.refresh_token ??= refreshToken
     this.storeToken(token)
-    await this.announceToken(token, { refreshToken })
-    return token
+    return { token, refreshToken }
   }
 
   protected override canRenew(): boolean {
@@ -635,19 +641,15 @@ export class OAuth2Client extends TokenSession {
   }
 
   /** Refresh when there is a refresh token (RFC 6749 §6), else repeat `grantType`. */
-  protected override async renew(
+  protected override async obtain(
     current: OAuth2Token | undefined,
     deadline: AbortSignal,
     notAfter: number,
-  ): Promise<OAuth2Token> {
+  ): Promise<ObtainedToken> {
     if (current?.refresh_token !== undefined) return this.#refresh(undefined, {}, deadline, notAfter)
-    const token = await this.#fetchToken(
-      undefined,
-      { grantType: this.#grantType, signal: deadline },
-      notAfter,
-    )
-    await this.announceToken(token, current === undefined ? {} : { accessToken: current.access_token })
-    return token
+    return {
+      token: await this.#fetchToken(undefined, { grantType: this.#grantType, signal: deadline }, notAfter),
+    }
   }
 
   /** Revokes a token (RFC 7009); by default the refresh token, else the access token. */
@@ -717,7 +719,7 @@ export class OAuth2Client extends TokenSession {
     url: string | undefined,
     body: URLSearchParams,
     call: EndpointCall,
-  ): Promise<{ response: EndpointResponse; sentAt: number; sent: string[] }> {
+  ): Promise<EndpointResult> {
     if (url === undefined) {
       throw new TypeError(
         `no ${call.what}: set the \`${ENDPOINT_OPTIONS[call.what]}\` option or use OAuth2Client.discover()`,
@@ -740,23 +742,25 @@ export class OAuth2Client extends TokenSession {
       body = new URLSearchParams(hooked.body)
     }
     const method = this.#authMethod(call.authMethod)
-    const sent = await this.postToEndpoint(target, headers, body, call.signal, call.what, {
-      notAfter: call.notAfter,
-      onlyIfUnsent: call.refresh === true,
-      authenticate: (attemptHeaders, attemptBody) =>
+    const responseHook = call.responseHook
+    // Any failure answer ends the call there, parsed once, naming the endpoint when it is no OAuth error.
+    return this.callEndpoint({
+      label: call.what,
+      url: target,
+      headers,
+      body,
+      authenticate: attempt =>
         method.authenticate(
-          { method: 'POST', url: target, headers: attemptHeaders, body: attemptBody },
+          { method: 'POST', url: attempt.url, headers: attempt.headers, body: attempt.body! },
           { clientId: this.#clientId, clientSecret: this.#clientSecret },
         ),
+      signal: call.signal,
+      notAfter: call.notAfter,
+      onlyIfUnsent: call.refresh === true,
+      ...(responseHook === undefined ? {} : { review: response => this.#hooks.run(responseHook, response) }),
+      failure: endpointError,
+      secrets: this.secrets(),
     })
-    const response =
-      call.responseHook === undefined
-        ? sent.response
-        : await this.#hooks.run(call.responseHook, sent.response)
-    // Any failure answer ends the call here, parsed once, naming the endpoint when it is no OAuth error.
-    if (response.statusCode < 200 || response.statusCode > 299)
-      throw endpointError(response, call.what, [...sent.sent, ...this.secrets()], target)
-    return { ...sent, response }
   }
 
   /** The constructor checked that a method serves every name it selected; none is ever removed. */

@@ -21,7 +21,12 @@ import { defaultClientAuthMethods } from '../oauth2/client-auth.js'
 import type { ClientAuthMethod, ClientAuthMethodName } from '../oauth2/client-auth-method.js'
 import { checkGrantType, type ExtensionGrantType } from '../oauth2/grant-type.js'
 import { endpointError, type OAuth2Token, parseTokenResponse } from '../oauth2/token.js'
-import { TOKEN_SESSION_OPTIONS, TokenSession, type TokenSessionOptions } from '../oauth2/token-session.js'
+import {
+  type ObtainedToken,
+  TOKEN_SESSION_OPTIONS,
+  TokenSession,
+  type TokenSessionOptions,
+} from '../oauth2/token-session.js'
 import { type JwtHeader, signAssertion } from './assertion.js'
 import { readServiceAccount, type ServiceAccountKey } from './service-account.js'
 
@@ -283,14 +288,13 @@ export class AssertionClient extends TokenSession {
     return true
   }
 
-  protected override async renew(
-    current: OAuth2Token | undefined,
+  /** A new assertion grant (RFC 7523 §2.1): the assertion client has no refresh token. */
+  protected override async obtain(
+    _current: OAuth2Token | undefined,
     deadline: AbortSignal,
     notAfter: number,
-  ): Promise<OAuth2Token> {
-    const token = await this.#exchange(deadline, notAfter)
-    await this.announceToken(token, current === undefined ? {} : { accessToken: current.access_token })
-    return token
+  ): Promise<ObtainedToken> {
+    return { token: await this.#exchange(deadline, notAfter) }
   }
 
   /**
@@ -299,31 +303,25 @@ export class AssertionClient extends TokenSession {
    * so a retried call (tokenRetries) carries a new assertion and jti, never a replayed one.
    */
   async #exchange(deadline: AbortSignal, notAfter: number | undefined): Promise<OAuth2Token> {
-    const url = new URL(this.#tokenEndpoint)
-    const headers: Record<string, string> = {
-      accept: 'application/json',
-      'content-type': 'application/x-www-form-urlencoded',
-    }
-    const authenticate = async (attemptHeaders: Record<string, string>, body: URLSearchParams) => {
-      body.set('assertion', await this.#sign())
-      appendParams(body, { scope: this.#scope })
-      await this.#authMethod?.authenticate(
-        { method: 'POST', url, headers: attemptHeaders, body },
-        { clientId: this.#clientId, clientSecret: this.#clientSecret },
-      )
-    }
-    const { response, sentAt, sent } = await this.postToEndpoint(
-      url,
-      headers,
-      new URLSearchParams({ grant_type: this.#grantType }),
-      deadline,
-      'token endpoint',
-      { notAfter, authenticate },
-    )
-    const secrets = [...sent, ...this.secrets()]
-    if (response.statusCode < 200 || response.statusCode > 299)
-      throw endpointError(response, 'token endpoint', secrets, url)
-    const token = parseTokenResponse(response, sentAt, secrets)
+    const { response, sentAt, sent } = await this.callEndpoint({
+      label: 'token endpoint',
+      url: this.#tokenEndpoint,
+      headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: this.#grantType }),
+      authenticate: async ({ url, headers, body }) => {
+        body!.set('assertion', await this.#sign())
+        appendParams(body!, { scope: this.#scope })
+        await this.#authMethod?.authenticate(
+          { method: 'POST', url, headers, body: body! },
+          { clientId: this.#clientId, clientSecret: this.#clientSecret },
+        )
+      },
+      signal: deadline,
+      notAfter,
+      failure: endpointError,
+      secrets: this.secrets(),
+    })
+    const token = parseTokenResponse(response, sentAt, [...sent, ...this.secrets()])
     this.storeToken(token)
     return token
   }
