@@ -1,3 +1,7 @@
+/**
+ * RFC 9110 client sessions. The class is near 300 lines because the request fast path
+ * (#request, #dispatch) stays in it: moved out, every request would pay an indirection.
+ */
 import { inspect } from 'node:util'
 import type { Dispatcher } from 'undici'
 import { ClientClosedError } from './errors.js'
@@ -11,16 +15,9 @@ import {
   type EndpointTransport,
 } from './http/endpoint.js'
 import { dispatchOptions, type ExchangeContext, exchange } from './http/exchange.js'
-import { type HeaderRecord, mergeHeaders } from './http/headers.js'
+import type { HeaderRecord } from './http/headers.js'
 import { InFlight } from './http/in-flight.js'
-import {
-  checkKnownKeys,
-  checkNonNegativeInteger,
-  checkPositiveNumber,
-  checkUrl,
-  type OptionNames,
-  optionError,
-} from './http/options.js'
+import { checkPositiveNumber } from './http/options.js'
 import {
   isReplayable,
   type Prepared,
@@ -32,63 +29,18 @@ import type { PreparedRequest } from './http/prepared-request.js'
 import { CrossOriginHops } from './http/redirect.js'
 import type { RequestAbort } from './http/request-abort.js'
 import { type FetchContext, sessionFetch } from './http/session-fetch.js'
+import { readSessionOptions, SESSION_OPTIONS, type SessionOptions } from './http/session-options.js'
 import { assertSecureTransport } from './http/transport.js'
 
 export { RequestTimeoutError } from './errors.js'
 export type { RequestOptions } from './http/prepare.js'
 export type { PreparedRequest } from './http/prepared-request.js'
-
-export interface SessionOptions {
-  /** Relative request URLs resolve against it. */
-  baseUrl?: string | URL
-  /** Default headers for every request. */
-  headers?: Record<string, string>
-  /** Whole-request deadline in ms, body included (default 30 000). */
-  timeout?: number
-  /** Connect deadline in ms (default 10 000). */
-  connectTimeout?: number
-  /** Maximum sockets per origin (default 64). */
-  connections?: number
-  /** Requests per socket in flight (default 1). */
-  pipelining?: number
-  /** Idle keep-alive socket lifetime in ms (undici's default when absent). */
-  keepAliveTimeout?: number
-  /** Redirects `request` follows (default 0). A hop to another origin never carries credentials. */
-  maxRedirections?: number
-  /** A proxy URL, or 'env' for HTTP_PROXY / HTTPS_PROXY / NO_PROXY. */
-  proxy?: string | URL | 'env'
-  /** Bring your own undici dispatcher; the session wraps it and never closes it. */
-  dispatcher?: Dispatcher
-  /** Allow credentials over http:// to hosts that are not loopback (default false). */
-  allowInsecureTransport?: boolean
-  /**
-   * Retries of a token-endpoint call that failed transiently (429, 502, 503, 504, or a connection
-   * that died before answering), with backoff inside the call's deadline (default 2; 0 disables).
-   */
-  tokenRetries?: number
-}
-
-/** The names SessionOptions has; a name outside its class's list is refused at construction. */
-export const SESSION_OPTIONS: OptionNames<SessionOptions> = {
-  baseUrl: true,
-  headers: true,
-  timeout: true,
-  connectTimeout: true,
-  connections: true,
-  pipelining: true,
-  keepAliveTimeout: true,
-  maxRedirections: true,
-  proxy: true,
-  dispatcher: true,
-  allowInsecureTransport: true,
-  tokenRetries: true,
-}
+export { SESSION_OPTIONS, type SessionOptions } from './http/session-options.js'
 
 export type ResponseData = Dispatcher.ResponseData
 
 /** Shared by every `get(url)` without options: read, never written. */
 const NO_OPTIONS: RequestOptions = Object.freeze({})
-const DEFAULT_TIMEOUT = 30_000
 /**
  * A pooled HTTP session on an undici Agent: keep-alive sockets per origin, a whole-request
  * deadline, and one credentials step (`authorize`) that every request passes through —
@@ -105,7 +57,6 @@ export class Session implements AsyncDisposable {
   readonly #headers: HeaderRecord
   readonly #timeout: number
   readonly #maxRedirections: number
-  readonly #tokenRetries: number
   readonly #checkTransport: boolean
   /** A proxy relays the session's http:// requests (see createDispatcher). */
   readonly #proxied: boolean
@@ -136,23 +87,14 @@ export class Session implements AsyncDisposable {
   }
 
   constructor(options: SessionOptions = {}) {
-    if (options === null || typeof options !== 'object') throw optionError('options', 'an object', options)
-    checkKnownKeys(`${new.target.name} option`, options, new.target.optionNames)
-    this.#baseUrl = checkUrl('baseUrl', options.baseUrl)
+    const settings = readSessionOptions(options, new.target.name, new.target.optionNames)
+    this.#baseUrl = settings.baseUrl
     this.#targets = new TargetCache(this.#baseUrl)
-    if (options.headers !== undefined && (options.headers === null || typeof options.headers !== 'object')) {
-      throw optionError('headers', 'an object of header names to strings', options.headers)
-    }
-    this.#headers = mergeHeaders({}, options.headers)
-    this.#timeout = checkPositiveNumber('timeout', options.timeout, DEFAULT_TIMEOUT)
-    this.#maxRedirections = checkNonNegativeInteger('maxRedirections', options.maxRedirections, 0)
-    this.#tokenRetries = checkNonNegativeInteger('tokenRetries', options.tokenRetries, 2)
-    if (options.allowInsecureTransport !== undefined && typeof options.allowInsecureTransport !== 'boolean') {
-      throw optionError('allowInsecureTransport', 'a boolean', options.allowInsecureTransport)
-    }
+    this.#headers = settings.headers
+    this.#timeout = settings.timeout
+    this.#maxRedirections = settings.maxRedirections
     // A session whose class adds no credentials has nothing to protect in transit.
-    this.#checkTransport =
-      options.allowInsecureTransport !== true && this.authorize !== Session.prototype.authorize
+    this.#checkTransport = !settings.allowInsecureTransport && this.authorize !== Session.prototype.authorize
     const { base, owned, proxied } = createDispatcher(options)
     this.#base = base
     this.#owned = owned
@@ -181,7 +123,7 @@ export class Session implements AsyncDisposable {
       assertSecure: url => {
         if (this.#checkTransport) assertSecureTransport(url, this.#proxied)
       },
-      retries: this.#tokenRetries,
+      retries: settings.tokenRetries,
       lifetime: this.#lifetime.signal,
       timeout: this.#timeout,
     }
