@@ -1,147 +1,46 @@
+/**
+ * RFC 9110 client sessions. The class is near 300 lines because the request fast path
+ * (#request, #dispatch) stays in it: moved out, every request would pay an indirection.
+ */
 import { inspect } from 'node:util'
-import { Agent, type Dispatcher, EnvHttpProxyAgent, ProxyAgent, fetch as undiciFetch } from 'undici'
+import type { Dispatcher } from 'undici'
 import { ClientClosedError } from './errors.js'
 import { abandonable } from './http/abandonable.js'
 import { closedSessionInterceptor, credentialsInterceptor } from './http/credentials-interceptor.js'
-import { exchangeEndInterceptor } from './http/exchange-end.js'
-import { type HeaderRecord, mergeHeaders } from './http/headers.js'
-import { InFlight } from './http/in-flight.js'
+import { createDispatcher } from './http/dispatcher.js'
 import {
-  checkKnownKeys,
-  checkNonNegativeInteger,
-  checkPositiveInteger,
-  checkPositiveNumber,
-  checkUrl,
-  type OptionNames,
-  optionError,
-} from './http/options.js'
+  callEndpoint,
+  type EndpointCall,
+  type EndpointResult,
+  type EndpointTransport,
+} from './http/endpoint.js'
+import { dispatchOptions, type ExchangeContext, exchange } from './http/exchange.js'
+import type { HeaderRecord } from './http/headers.js'
+import { InFlight } from './http/in-flight.js'
+import { checkPositiveNumber } from './http/options.js'
 import {
   isReplayable,
   type Prepared,
-  parseUrl,
   prepareRequest,
   type RequestOptions,
   TargetCache,
 } from './http/prepare.js'
 import type { PreparedRequest } from './http/prepared-request.js'
-import {
-  CrossOriginHops,
-  redirectLocation,
-  redirectOptions,
-  stripCredentialHeaders,
-  stripCredentialParams,
-} from './http/redirect.js'
+import { CrossOriginHops } from './http/redirect.js'
 import type { RequestAbort } from './http/request-abort.js'
-import { sendWithRetries } from './http/retry.js'
+import { type FetchContext, sessionFetch } from './http/session-fetch.js'
+import { readSessionOptions, SESSION_OPTIONS, type SessionOptions } from './http/session-options.js'
 import { assertSecureTransport } from './http/transport.js'
 
 export { RequestTimeoutError } from './errors.js'
 export type { RequestOptions } from './http/prepare.js'
 export type { PreparedRequest } from './http/prepared-request.js'
-
-export interface SessionOptions {
-  /** Relative request URLs resolve against it. */
-  baseUrl?: string | URL
-  /** Default headers for every request. */
-  headers?: Record<string, string>
-  /** Whole-request deadline in ms, body included (default 30 000). */
-  timeout?: number
-  /** Connect deadline in ms (default 10 000). */
-  connectTimeout?: number
-  /** Maximum sockets per origin (default 64). */
-  connections?: number
-  /** Requests per socket in flight (default 1). */
-  pipelining?: number
-  /** Idle keep-alive socket lifetime in ms (undici's default when absent). */
-  keepAliveTimeout?: number
-  /** Redirects `request` follows (default 0). A hop to another origin never carries credentials. */
-  maxRedirections?: number
-  /** A proxy URL, or 'env' for HTTP_PROXY / HTTPS_PROXY / NO_PROXY. */
-  proxy?: string | URL | 'env'
-  /** Bring your own undici dispatcher; the session wraps it and never closes it. */
-  dispatcher?: Dispatcher
-  /** Allow credentials over http:// to hosts that are not loopback (default false). */
-  allowInsecureTransport?: boolean
-  /**
-   * Retries of a token-endpoint call that failed transiently (429, 502, 503, 504, or a connection
-   * that died before answering), with backoff inside the call's deadline (default 2; 0 disables).
-   */
-  tokenRetries?: number
-}
-
-/** The names SessionOptions has; a name outside its class's list is refused at construction. */
-export const SESSION_OPTIONS: OptionNames<SessionOptions> = {
-  baseUrl: true,
-  headers: true,
-  timeout: true,
-  connectTimeout: true,
-  connections: true,
-  pipelining: true,
-  keepAliveTimeout: true,
-  maxRedirections: true,
-  proxy: true,
-  dispatcher: true,
-  allowInsecureTransport: true,
-  tokenRetries: true,
-}
+export { SESSION_OPTIONS, type SessionOptions } from './http/session-options.js'
 
 export type ResponseData = Dispatcher.ResponseData
 
-/** One attempt of a token-endpoint call; `url` when the attempt has its own (a signature in the query). */
-export type EndpointAttempt = RequestOptions & { url?: URL }
-
 /** Shared by every `get(url)` without options: read, never written. */
 const NO_OPTIONS: RequestOptions = Object.freeze({})
-const DEFAULT_TIMEOUT = 30_000
-const DEFAULT_CONNECT_TIMEOUT = 10_000
-const DEFAULT_CONNECTIONS = 64
-
-/**
- * A Request as a URL and the init that rebuilds it (the caller's init winning): undici's fetch
- * takes only its own Request class, and Node's global Request (or another undici copy's) is not it.
- */
-function requestParts(request: Request, init: RequestInit): [string, RequestInit] {
-  return [
-    request.url,
-    {
-      method: request.method,
-      headers: request.headers,
-      redirect: request.redirect,
-      signal: request.signal,
-      ...(request.body === null ? {} : { body: request.body, duplex: 'half' }),
-      ...init,
-    } as RequestInit,
-  ]
-}
-
-function createDispatcher(options: SessionOptions): { base: Dispatcher; owned: Dispatcher | undefined } {
-  if (options.dispatcher !== undefined) {
-    if (typeof options.dispatcher?.dispatch !== 'function') {
-      throw optionError('dispatcher', 'an undici Dispatcher', options.dispatcher)
-    }
-    if (options.proxy !== undefined)
-      throw new TypeError('options `dispatcher` and `proxy` exclude each other')
-    return { base: options.dispatcher, owned: undefined }
-  }
-  const keepAliveTimeout =
-    options.keepAliveTimeout === undefined
-      ? undefined
-      : checkPositiveNumber('keepAliveTimeout', options.keepAliveTimeout, 0)
-  const agentOptions: Agent.Options = {
-    connections: checkPositiveInteger('connections', options.connections, DEFAULT_CONNECTIONS),
-    pipelining: checkNonNegativeInteger('pipelining', options.pipelining, 1),
-    connect: {
-      timeout: checkPositiveNumber('connectTimeout', options.connectTimeout, DEFAULT_CONNECT_TIMEOUT),
-    },
-    ...(keepAliveTimeout === undefined ? {} : { keepAliveTimeout }),
-  }
-  let owned: Dispatcher
-  if (options.proxy === undefined) owned = new Agent(agentOptions)
-  else if (options.proxy === 'env') owned = new EnvHttpProxyAgent(agentOptions)
-  else owned = new ProxyAgent({ ...agentOptions, uri: checkUrl('proxy', options.proxy)!.href })
-  return { base: owned, owned }
-}
-
 /**
  * A pooled HTTP session on an undici Agent: keep-alive sockets per origin, a whole-request
  * deadline, and one credentials step (`authorize`) that every request passes through —
@@ -158,18 +57,18 @@ export class Session implements AsyncDisposable {
   readonly #headers: HeaderRecord
   readonly #timeout: number
   readonly #maxRedirections: number
-  readonly #tokenRetries: number
   readonly #checkTransport: boolean
-  /**
-   * A proxy relays the session's http:// requests: http:// to a loopback host then travels in
-   * clear to the proxy, so it is not secure transport (only https:// is).
-   */
+  /** A proxy relays the session's http:// requests (see createDispatcher). */
   readonly #proxied: boolean
   /** Aborted by destroy(): ends the waits between token-endpoint attempts. */
   readonly #lifetime = new AbortController()
   readonly #base: Dispatcher
   readonly #owned: Dispatcher | undefined
   readonly #dispatcher: Dispatcher
+  /** What fetch, the slow path and endpoint calls use of the session: built once, not per request. */
+  readonly #fetchContext: FetchContext
+  readonly #exchangeContext: ExchangeContext
+  readonly #endpointTransport: EndpointTransport
   /** Requests and fetches from their start until their body is done; close() waits for their answers. */
   readonly #inFlight = new InFlight()
   #closed = false
@@ -189,46 +88,51 @@ export class Session implements AsyncDisposable {
   }
 
   constructor(options: SessionOptions = {}) {
-    if (options === null || typeof options !== 'object') throw optionError('options', 'an object', options)
-    checkKnownKeys(`${new.target.name} option`, options, new.target.optionNames)
-    this.#baseUrl = checkUrl('baseUrl', options.baseUrl)
+    const settings = readSessionOptions(options, new.target.name, new.target.optionNames)
+    this.#baseUrl = settings.baseUrl
     this.#targets = new TargetCache(this.#baseUrl)
-    if (options.headers !== undefined && (options.headers === null || typeof options.headers !== 'object')) {
-      throw optionError('headers', 'an object of header names to strings', options.headers)
-    }
-    this.#headers = mergeHeaders({}, options.headers)
-    this.#timeout = checkPositiveNumber('timeout', options.timeout, DEFAULT_TIMEOUT)
-    this.#maxRedirections = checkNonNegativeInteger('maxRedirections', options.maxRedirections, 0)
-    this.#tokenRetries = checkNonNegativeInteger('tokenRetries', options.tokenRetries, 2)
-    if (options.allowInsecureTransport !== undefined && typeof options.allowInsecureTransport !== 'boolean') {
-      throw optionError('allowInsecureTransport', 'a boolean', options.allowInsecureTransport)
-    }
+    this.#headers = settings.headers
+    this.#timeout = settings.timeout
+    this.#maxRedirections = settings.maxRedirections
     // A session whose class adds no credentials has nothing to protect in transit.
-    this.#checkTransport =
-      options.allowInsecureTransport !== true && this.authorize !== Session.prototype.authorize
-    const { base, owned } = createDispatcher(options)
+    this.#checkTransport = !settings.allowInsecureTransport && this.authorize !== Session.prototype.authorize
+    const { base, owned, proxied } = createDispatcher(options)
     this.#base = base
     this.#owned = owned
-    // EnvHttpProxyAgent relays http:// requests only when HTTP_PROXY (or http_proxy) is set.
-    this.#proxied =
-      options.proxy === 'env'
-        ? Boolean(process.env.http_proxy || process.env.HTTP_PROXY)
-        : options.proxy !== undefined
+    this.#proxied = proxied
     // The last interceptor runs first: a closed session refuses before any credentials step.
     this.#dispatcher = base.compose(
       credentialsInterceptor(this.#credentialsStep, { hops: new CrossOriginHops(this.#timeout) }),
       closedSessionInterceptor(() => this.#closed),
     )
+    this.#fetchContext = {
+      base,
+      baseUrl: this.#baseUrl,
+      timeout: this.#timeout,
+      inFlight: this.#inFlight,
+      credentialsStep: this.#credentialsStep,
+    }
+    this.#exchangeContext = {
+      base,
+      prepare: (url, options, method) =>
+        prepareRequest(url, options, method, this.#targets, this.#baseUrl, this.#headers),
+      credentialsStep: this.#credentialsStep,
+      onUnauthorized: (request, response, signal) => this.onUnauthorized(request, response, signal),
+    }
+    this.#endpointTransport = {
+      send: (url, options) => this.#request(url, options, undefined, 0, false),
+      assertSecure: url => {
+        if (this.#checkTransport) assertSecureTransport(url, this.#proxied)
+      },
+      retries: settings.tokenRetries,
+      lifetime: this.#lifetime.signal,
+      timeout: this.#timeout,
+    }
   }
 
   #assertSecure(request: Prepared): void {
     if (request.secure && !(this.#proxied && !request.origin.startsWith('https:'))) return
     assertSecureTransport(request.url, this.#proxied)
-  }
-
-  /** Throws InsecureTransportError when credentials may not travel to `url` (an endpoint call's). */
-  protected assertSecureUrl(url: URL): void {
-    if (this.#checkTransport) assertSecureTransport(url, this.#proxied)
   }
 
   /**
@@ -307,38 +211,12 @@ export class Session implements AsyncDisposable {
   }
 
   /**
-   * A request that carries no client credentials and follows no redirects, on the same pool and
-   * deadline: for token, revocation and introspection endpoint calls, whose own authentication
-   * the caller puts in `options`.
+   * A call to an OAuth endpoint (see callEndpoint) on the session's pool, without its credentials
+   * and following no redirect, under its deadline, `tokenRetries` and lifetime: the only way the
+   * clients talk to an endpoint.
    */
-  protected requestWithoutCredentials(url: string | URL, options: RequestOptions): Promise<ResponseData> {
-    return this.#request(url, options, undefined, 0, false)
-  }
-
-  /**
-   * A token-endpoint call (no session credentials, no redirects) under the transient-failure
-   * policy of `tokenRetries`: `build` makes the request afresh for each attempt. `notAfter`
-   * (epoch ms, default now + timeout) bounds the waits between attempts; `onlyIfUnsent` allows a
-   * repeat only when nothing reached the server (refresh-token grants).
-   */
-  protected requestToEndpoint(
-    url: URL,
-    build: () => EndpointAttempt | Promise<EndpointAttempt>,
-    options: { signal?: AbortSignal | undefined; onlyIfUnsent?: boolean; notAfter?: number } = {},
-  ): Promise<ResponseData> {
-    return sendWithRetries(
-      async () => {
-        const { url: attemptUrl, ...attempt } = await build()
-        return this.requestWithoutCredentials(attemptUrl ?? url, { ...attempt, signal: options.signal })
-      },
-      {
-        retries: this.#tokenRetries,
-        onlyIfUnsent: options.onlyIfUnsent === true,
-        signal: options.signal,
-        lifetime: this.#lifetime.signal,
-        notAfter: options.notAfter ?? Date.now() + this.#timeout,
-      },
-    )
+  protected callEndpoint(call: EndpointCall): Promise<EndpointResult> {
+    return callEndpoint(this.#endpointTransport, call)
   }
 
   /**
@@ -348,66 +226,13 @@ export class Session implements AsyncDisposable {
    */
   fetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
     if (this.#closed) return Promise.reject(new ClientClosedError())
-    let url: string
-    let options = init
-    try {
-      if (typeof input === 'string' || input instanceof URL) url = parseUrl(input, this.#baseUrl).href
-      else [url, options] = requestParts(input, init)
-    } catch (err) {
-      return Promise.reject(err)
-    }
-    const callerSignal = options.signal ?? undefined
-    if (callerSignal?.aborted) return Promise.reject(callerSignal.reason)
-    // Credentials stay with the origin first asked for: fetch follows redirects by itself.
-    const origin = new URL(url).origin
-    // fetch hands even a string body to the dispatcher as a stream; its text lets OAuth 1 sign it.
-    const body = options.body
-    const bodyText =
-      typeof body === 'string' ? body : body instanceof URLSearchParams ? body.toString() : undefined
-    // No AbortSignal.timeout or AbortSignal.any per call: the session's sweep keeps the deadline,
-    // and a caller signal is followed until the fetch ends (AbortSignal.any kept ~60 bytes per
-    // fetch on a long-lived signal for good on Node 20).
-    // close() waits for it as for a request: it may still wait for a token before it is sent.
-    const abort = this.#inFlight.start(this.#timeout, callerSignal)
-    // The fetch ends when its promise has settled and every exchange it made (one per redirect
-    // hop) has ended, the last one with its body read to the end or aborted.
-    let exchanges = 0
-    let answered = false
-    const dispatcher = this.#base.compose(
-      credentialsInterceptor(this.#credentialsStep, {
-        origin,
-        ...(bodyText === undefined ? {} : { bodyText }),
-      }),
-      exchangeEndInterceptor(
-        () => exchanges++,
-        () => {
-          if (--exchanges === 0 && answered) this.#inFlight.end(abort)
-        },
-      ),
-    )
-    return (
-      undiciFetch(url, {
-        ...(options as Parameters<typeof undiciFetch>[1]),
-        signal: abort.signal,
-        dispatcher,
-      }) as unknown as Promise<Response>
-    ).then(
-      response => {
-        this.#inFlight.answered()
-        answered = true
-        if (exchanges === 0) this.#inFlight.end(abort)
-        return response
-      },
-      (err: unknown) => {
-        throw this.#inFlight.failed(abort, err)
-      },
-    )
+    return sessionFetch(this.#fetchContext, input, init)
   }
 
   /**
    * Every request starts here. The fast path — credentials placed synchronously, an answer that
    * needs no redirect or 401 retry — is one undici call and one promise, with no async frame;
-   * only redirects and 401 retries go to the async #exchange.
+   * only redirects and 401 retries go to the async `exchange` (lib/http/exchange.ts).
    */
   #request(
     url: string | URL,
@@ -451,7 +276,7 @@ export class Session implements AsyncDisposable {
 
   /**
    * Sends a request whose credentials are in place: one undici call (callback form) and one
-   * promise; only an answer that needs a redirect or a 401 retry goes on to the async #exchange.
+   * promise; only an answer that needs a redirect or a 401 retry goes on to the async `exchange`.
    */
   #dispatch(
     url: string | URL,
@@ -477,7 +302,8 @@ export class Session implements AsyncDisposable {
           resolve(
             this.#settle(
               abort,
-              this.#exchange(
+              exchange(
+                this.#exchangeContext,
                 url,
                 options,
                 method,
@@ -494,26 +320,12 @@ export class Session implements AsyncDisposable {
         resolve(this.#inFlight.delivered(abort, response))
       }
       try {
-        this.#base.request(this.#dispatchOptions(request, abort), onResponse)
+        this.#base.request(dispatchOptions(request, abort), onResponse)
       } catch (err) {
         // undici reports its own errors through the callback; another Dispatcher may throw.
         reject(this.#inFlight.failed(abort, err))
       }
     })
-  }
-
-  #dispatchOptions(request: Prepared, abort: RequestAbort): Dispatcher.RequestOptions {
-    return {
-      origin: request.origin,
-      path: request.path,
-      method: request.method as Dispatcher.HttpMethod,
-      headers: request.headers,
-      body: request.body as Dispatcher.DispatchOptions['body'],
-      signal: abort,
-      // The session follows redirects itself (#exchange), keeping credentials on their origin: a
-      // redirect-following dispatcher it was given must not replay them elsewhere.
-      maxRedirections: 0,
-    } as Dispatcher.RequestOptions
   }
 
   #settle(abort: RequestAbort, exchange: Promise<ResponseData>): Promise<ResponseData> {
@@ -523,52 +335,6 @@ export class Session implements AsyncDisposable {
         throw this.#inFlight.failed(abort, err)
       },
     )
-  }
-
-  /** The slow path: from a first response that asks for it, follows redirects and one 401 retry. */
-  async #exchange(
-    url: string | URL,
-    options: RequestOptions,
-    method: string | undefined,
-    credentials: boolean,
-    redirectsLeft: number,
-    abort: RequestAbort,
-    request: Prepared,
-    first: ResponseData,
-  ): Promise<ResponseData> {
-    const credentialOrigin = request.origin
-    let retried = false
-    let response: ResponseData | undefined = first
-    for (;;) {
-      const withCredentials = credentials && request.origin === credentialOrigin
-      response ??= await this.#base.request(this.#dispatchOptions(request, abort))
-      const status = response.statusCode
-      if (status === 401 && withCredentials && !retried && isReplayable(request.body)) {
-        if (!(await this.onUnauthorized(request, response, abort.signal))) return response
-        retried = true
-        await response.body.dump()
-      } else if (redirectsLeft > 0 && status >= 300 && status < 400) {
-        const location = redirectLocation(status, response.headers, request.url)
-        if (location === undefined || !isReplayable(request.body)) return response
-        await response.body.dump()
-        redirectsLeft--
-        url = location
-        options = redirectOptions(status, request.method, options)
-        method = undefined
-      } else {
-        return response
-      }
-      response = undefined
-      request = prepareRequest(url, options, method, this.#targets, this.#baseUrl, this.#headers)
-      if (request.origin !== credentialOrigin) {
-        stripCredentialHeaders(request.headers)
-        const path = stripCredentialParams(request.path)
-        if (path !== request.path) request.url = new URL(`${request.origin}${path}`)
-      } else if (credentials) {
-        const pending = this.#credentialsStep(request)
-        if (pending !== undefined) await abandonable(pending, abort)
-      }
-    }
   }
 
   /** Stops new requests, lets in-flight ones finish, then closes every socket the session owns. */

@@ -1,11 +1,17 @@
 import type { KeyObject } from 'node:crypto'
 import { MismatchingStateError, MissingTokenError, OAuthError } from '../errors.js'
-import { readCappedText } from '../http/body.js'
 import { firstHeader } from '../http/headers.js'
-import { checkOneOf, checkString, checkUrl, type OptionNames, optionError } from '../http/options.js'
+import { checkOneOf, checkString, checkUrl, optionError } from '../http/options.js'
 import type { PreparedRequest } from '../http/prepared-request.js'
-import type { KeyLike } from '../key-like.js'
-import { SESSION_OPTIONS, Session, type SessionOptions } from '../session.js'
+import { Session } from '../session.js'
+import {
+  type CreateAuthorizationUrlParams,
+  checkToken,
+  type FetchAccessTokenParams,
+  type FetchRequestTokenParams,
+  OAUTH1_CLIENT_OPTIONS,
+  type OAuth1ClientOptions,
+} from './client-options.js'
 import { assertRealm, SIGNATURE_TYPES, type SignatureType } from './placement.js'
 import { signRequest } from './sign-request.js'
 import {
@@ -17,61 +23,14 @@ import {
 } from './signature.js'
 import { type OAuth1Token, parseTokenAnswer } from './token-response.js'
 
+export {
+  type CreateAuthorizationUrlParams,
+  type FetchAccessTokenParams,
+  type FetchRequestTokenParams,
+  OAUTH1_CLIENT_OPTIONS,
+  type OAuth1ClientOptions,
+} from './client-options.js'
 export type { OAuth1Token } from './token-response.js'
-
-export interface OAuth1ClientOptions extends SessionOptions {
-  clientId: string
-  clientSecret?: string
-  token?: string
-  tokenSecret?: string
-  /** Sent as `oauth_callback` with the temporary credentials request only (default "oob"). */
-  redirectUri?: string
-  /** The private key for the RSA-SHA* methods: PEM, JWK, KeyObject or CryptoKey. */
-  rsaKey?: KeyLike
-  verifier?: string
-  /** Default HMAC-SHA1. */
-  signatureMethod?: SignatureMethod
-  /** Where the protocol parameters go (RFC 5849 §3.5); default 'header'. */
-  signatureType?: SignatureType
-  /** Cover bodies that are not form-encoded with `oauth_body_hash`. */
-  forceIncludeBody?: boolean
-  realm?: string
-}
-
-export const OAUTH1_CLIENT_OPTIONS: OptionNames<OAuth1ClientOptions> = {
-  ...SESSION_OPTIONS,
-  clientId: true,
-  clientSecret: true,
-  token: true,
-  tokenSecret: true,
-  redirectUri: true,
-  rsaKey: true,
-  verifier: true,
-  signatureMethod: true,
-  signatureType: true,
-  forceIncludeBody: true,
-  realm: true,
-}
-
-export interface FetchRequestTokenParams {
-  realm?: string
-  signal?: AbortSignal
-  /** Further parameters for the provider (e.g. `scope`), sent in the signed form body. */
-  [extra: string]: unknown
-}
-
-export interface CreateAuthorizationUrlParams {
-  /** Default: the temporary credentials this client holds. */
-  requestToken?: string
-  /** Further query parameters for the provider. */
-  [extra: string]: unknown
-}
-
-export interface FetchAccessTokenParams {
-  /** Default: the verifier parseAuthorizationResponse() stored, or the `verifier` option. */
-  verifier?: string
-  signal?: AbortSignal
-}
 
 interface TokenCall {
   url: string
@@ -83,20 +42,6 @@ interface TokenCall {
   realm?: string | undefined
   form?: URLSearchParams | undefined
   signal?: AbortSignal | undefined
-}
-
-function checkToken(value: unknown): OAuth1Token | undefined {
-  if (value === undefined || value === null) return undefined
-  const token = value as Partial<OAuth1Token>
-  if (typeof value !== 'object' || typeof token.oauth_token !== 'string' || token.oauth_token === '') {
-    throw optionError('token', 'an object with a non-empty string oauth_token', value)
-  }
-  for (const name of ['oauth_token_secret', 'oauth_verifier'] as const) {
-    if (token[name] !== undefined && typeof token[name] !== 'string') {
-      throw new TypeError(`token.${name} must be a string, got ${typeof token[name]}`)
-    }
-  }
-  return { ...token, oauth_token_secret: token.oauth_token_secret ?? '' } as OAuth1Token
 }
 
 /**
@@ -336,22 +281,20 @@ export class OAuth1Client extends Session {
    * carries a new nonce), and its answer read within the 1 MiB cap.
    */
   async #fetchToken(call: TokenCall): Promise<OAuth1Token> {
-    const url = new URL(call.url, this.#baseUrl)
-    this.assertSecureUrl(url)
     const signer = this.#createSigner(call.tokenSecret)
-    const response = await this.requestToEndpoint(
-      url,
-      () => {
+    const { response } = await this.callEndpoint({
+      label: call.what,
+      url: new URL(call.url, this.#baseUrl),
+      ...(call.form === undefined
+        ? {}
+        : { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: call.form }),
+      authenticate: attempt => {
         const request: PreparedRequest = {
           method: 'POST',
-          url: new URL(url),
-          headers: {},
-          body: null,
-          form: call.form,
-        }
-        if (call.form !== undefined) {
-          request.body = call.form.toString()
-          request.headers['content-type'] = 'application/x-www-form-urlencoded'
+          url: attempt.url,
+          headers: attempt.headers,
+          body: attempt.body?.toString() ?? null,
+          form: attempt.body,
         }
         signRequest(request, {
           clientId: this.#clientId,
@@ -363,17 +306,22 @@ export class OAuth1Client extends Session {
           realm: call.realm ?? this.#realm,
           version: '1.0',
         })
-        return { url: request.url, method: 'POST', headers: request.headers, body: request.body }
+        // The signature may go in the query or the form (RFC 5849 §3.5.2, §3.5.3).
+        attempt.url = request.url
+        attempt.body = request.form
       },
-      { signal: call.signal },
-    )
-    const body = await readCappedText(response, undefined, call.what)
+      signal: call.signal,
+    })
     // What the request carried that a server may echo: both secrets, the verifier, and a PLAINTEXT
     // signature, which is the encoded secrets themselves (RFC 5849 §3.4.4).
     const sent = [this.#clientSecret, call.tokenSecret, call.verifier]
     if (!signer.needsBaseString) sent.push(signer.sign(''))
     return parseTokenAnswer(
-      { statusCode: response.statusCode, contentType: firstHeader(response.headers, 'content-type'), body },
+      {
+        statusCode: response.statusCode,
+        contentType: firstHeader(response.headers, 'content-type'),
+        body: response.body,
+      },
       call.what,
       sent,
     )

@@ -1,12 +1,12 @@
 /**
  * OAuth2Client (RFC 6749): coordinates the wire functions of grants.ts, revocation.ts,
  * introspection.ts, authorization-request.ts and authorization-response.ts with its endpoints,
- * client authentication and compliance hooks. Class over ~250 lines: its public surface (discovery,
- * five verbs, two registries) plus the endpoint call, which lib/http's endpoint module takes over.
+ * client authentication and compliance hooks; every call goes through lib/http/endpoint.ts.
  */
 import { defaultClientAuthMethods } from '../client-auth-registry.js'
 import { ClientClosedError, InvalidResponseError } from '../errors.js'
-import { type EndpointResponse, endpointError, parseJsonObject } from '../http/endpoint-errors.js'
+import type { EndpointResult } from '../http/endpoint.js'
+import { endpointError, parseJsonObject } from '../http/endpoint-errors.js'
 import { checkString, optionError } from '../http/options.js'
 import type { PreparedRequest } from '../http/prepared-request.js'
 import type { KeyLike } from '../key-like.js'
@@ -42,7 +42,7 @@ import { type IntrospectionResponse, readIntrospectionResponse } from './introsp
 import { type AuthorizationServerMetadata, checkIssuer, checkMetadata, metadataUrls } from './metadata.js'
 import { checkRevocationResponse, type TokenHintParams, tokenHintBody } from './revocation.js'
 import { implicitToken, type OAuth2Token, parseTokenResponse } from './token.js'
-import { TokenSession } from './token-session.js'
+import { type ObtainedToken, TokenSession } from './token-session.js'
 
 /** The options are declared with their checks; OAuth2Client's users find the type here too. */
 export type { OAuth2ClientOptions }
@@ -117,15 +117,20 @@ export class OAuth2Client extends TokenSession {
   async #discover(issuer: string): Promise<void> {
     const allowInsecure = !this.checksTransport
     for (const url of metadataUrls(checkIssuer(issuer, allowInsecure))) {
-      const response = await this.requestWithoutCredentials(url, { headers: { accept: 'application/json' } })
-      if (response.statusCode === 404) {
-        await response.body.dump()
-        continue
-      }
-      const document = parseJsonObject(
-        await this.readEndpointResponse(response, 'metadata endpoint'),
-        'metadata endpoint',
-      )
+      // RFC 8414 §3: a metadata GET carries no credentials (its scheme follows the issuer rule), is
+      // not repeated, and a 404 sends discovery on to the next well-known location.
+      const { response } = await this.callEndpoint({
+        label: 'metadata endpoint',
+        url: new URL(url),
+        method: 'GET',
+        headers: { accept: 'application/json' },
+        carriesCredentials: false,
+        retry: false,
+        absentStatus: 404,
+        failure: endpointError,
+      })
+      if (response.statusCode === 404) continue
+      const document = parseJsonObject(response, 'metadata endpoint')
       this.#metadata = {
         ...checkMetadata(document, issuer, allowInsecure),
         ...this.#settings.explicitEndpoints,
@@ -218,7 +223,10 @@ export class OAuth2Client extends TokenSession {
       return Promise.reject(err)
     }
     return this.renewExclusive(
-      (deadline, notAfter) => this.#refresh(url, params, deadline, notAfter),
+      (deadline, notAfter) =>
+        this.#refresh(url, params, deadline, notAfter).then(obtained =>
+          this.announceToken(obtained, undefined),
+        ),
       params.signal,
     )
   }
@@ -228,7 +236,7 @@ export class OAuth2Client extends TokenSession {
     params: RefreshTokenParams,
     deadline: AbortSignal,
     notAfter: number,
-  ): Promise<OAuth2Token> {
+  ): Promise<ObtainedToken> {
     const { body, refreshToken } = refreshTokenRequest(params, this.token?.refresh_token)
     const { response, sentAt, sent } = await this.#callEndpoint(url ?? this.#metadata.token_endpoint, body, {
       what: 'token endpoint',
@@ -244,8 +252,7 @@ export class OAuth2Client extends TokenSession {
     // RFC 6749 §6: without a new refresh token, the old one stays valid.
     token.refresh_token ??= refreshToken
     this.storeToken(token)
-    await this.announceToken(token, { refreshToken })
-    return token
+    return { token, refreshToken }
   }
 
   protected override canRenew(): boolean {
@@ -253,19 +260,19 @@ export class OAuth2Client extends TokenSession {
   }
 
   /** Refresh when there is a refresh token (RFC 6749 §6), else repeat `grantType`. */
-  protected override async renew(
+  protected override async obtain(
     current: OAuth2Token | undefined,
     deadline: AbortSignal,
     notAfter: number,
-  ): Promise<OAuth2Token> {
+  ): Promise<ObtainedToken> {
     if (current?.refresh_token !== undefined) return this.#refresh(undefined, {}, deadline, notAfter)
-    const token = await this.#fetchToken(
-      undefined,
-      { grantType: this.#settings.grantType, signal: deadline },
-      notAfter,
-    )
-    await this.announceToken(token, current === undefined ? {} : { accessToken: current.access_token })
-    return token
+    return {
+      token: await this.#fetchToken(
+        undefined,
+        { grantType: this.#settings.grantType, signal: deadline },
+        notAfter,
+      ),
+    }
   }
 
   /** Revokes a token (RFC 7009); by default the refresh token, else the access token. */
@@ -308,7 +315,7 @@ export class OAuth2Client extends TokenSession {
     url: string | undefined,
     body: URLSearchParams,
     call: EndpointCall,
-  ): Promise<{ response: EndpointResponse; sentAt: number; sent: string[] }> {
+  ): Promise<EndpointResult> {
     if (url === undefined) {
       throw new TypeError(
         `no ${call.what}: set the \`${ENDPOINT_OPTIONS[call.what]}\` option or use OAuth2Client.discover()`,
@@ -331,23 +338,25 @@ export class OAuth2Client extends TokenSession {
       body = new URLSearchParams(hooked.body)
     }
     const method = this.#authMethod(call.authMethod)
-    const sent = await this.postToEndpoint(target, headers, body, call.signal, call.what, {
-      notAfter: call.notAfter,
-      onlyIfUnsent: call.refresh === true,
-      authenticate: (attemptHeaders, attemptBody) =>
+    const responseHook = call.responseHook
+    // Any failure answer ends the call there, parsed once, naming the endpoint when it is no OAuth error.
+    return this.callEndpoint({
+      label: call.what,
+      url: target,
+      headers,
+      body,
+      authenticate: attempt =>
         method.authenticate(
-          { method: 'POST', url: target, headers: attemptHeaders, body: attemptBody },
+          { method: 'POST', url: attempt.url, headers: attempt.headers, body: attempt.body! },
           { clientId: this.#clientId, clientSecret: this.#clientSecret },
         ),
+      signal: call.signal,
+      notAfter: call.notAfter,
+      onlyIfUnsent: call.refresh === true,
+      ...(responseHook === undefined ? {} : { review: response => this.#hooks.run(responseHook, response) }),
+      failure: endpointError,
+      secrets: this.secrets(),
     })
-    const response =
-      call.responseHook === undefined
-        ? sent.response
-        : await this.#hooks.run(call.responseHook, sent.response)
-    // Any failure answer ends the call here, parsed once, naming the endpoint when it is no OAuth error.
-    if (response.statusCode < 200 || response.statusCode > 299)
-      throw endpointError(response, call.what, [...sent.sent, ...this.secrets()], target)
-    return { ...sent, response }
   }
 
   /** The constructor checked that a method serves every name it selected; none is ever removed. */

@@ -1,10 +1,7 @@
 /** A session that carries an OAuth 2.0 access token (RFC 6750 via bearer.ts) and renews it (RFC 6749 §6). */
 import { ClientClosedError, MissingTokenError, TokenExpiredError } from '../errors.js'
-import { MAX_OAUTH_BODY, readCappedText } from '../http/body.js'
-import type { EndpointResponse } from '../http/endpoint-errors.js'
 import { checkFunction, checkOneOf, type OptionNames, optionError } from '../http/options.js'
 import type { PreparedRequest } from '../http/prepared-request.js'
-import { sentSecrets } from '../redact.js'
 import { type ResponseData, SESSION_OPTIONS, Session, type SessionOptions } from '../session.js'
 import {
   accessTokenIn,
@@ -23,6 +20,15 @@ export type UpdateToken = (
   token: OAuth2Token,
   context: { refreshToken?: string; accessToken?: string },
 ) => void | Promise<void>
+
+/**
+ * A token a renewal obtained, already stored: `refreshToken` is the refresh token it was obtained
+ * with when it was a refresh (RFC 6749 §6), absent for a new grant.
+ */
+export interface ObtainedToken {
+  token: OAuth2Token
+  refreshToken?: string
+}
 
 export interface TokenSessionOptions extends SessionOptions {
   token?: OAuth2Token
@@ -114,26 +120,40 @@ export abstract class TokenSession extends Session {
     this.#authorization = bearerAuthorization(token.access_token)
   }
 
-  /** Awaits the user's updateToken, so a persisted token is never older than the one in use. */
+  /**
+   * Awaits the user's updateToken, so a persisted token is never older than the one in use. Its
+   * context names what the token replaced: the refresh token a refresh used, else the access token
+   * in use before (`replaced`).
+   */
   protected async announceToken(
-    token: OAuth2Token,
-    context: { refreshToken?: string; accessToken?: string },
-  ): Promise<void> {
-    await this.#updateToken?.(token, context)
+    obtained: ObtainedToken,
+    replaced: OAuth2Token | undefined,
+  ): Promise<OAuth2Token> {
+    const { token, refreshToken } = obtained
+    await this.#updateToken?.(
+      token,
+      refreshToken !== undefined
+        ? { refreshToken }
+        : replaced === undefined
+          ? {}
+          : { accessToken: replaced.access_token },
+    )
+    return token
   }
 
-  /** Whether renew() has any means to get a new token. */
+  /** Whether obtain() has any means to get a new token. */
   protected abstract canRenew(): boolean
 
   /**
-   * Gets, stores, announces and returns a new token; runs inside the queue, one at a time.
-   * `current` is the token in use (undefined when there is none yet).
+   * Gets and stores a new token for an automatic renewal (a refresh or a new grant); runs inside
+   * the queue, one at a time, and the renewal then announces it. `current` is the token in use
+   * (undefined when there is none yet).
    */
-  protected abstract renew(
+  protected abstract obtain(
     current: OAuth2Token | undefined,
     deadline: AbortSignal,
     notAfter: number,
-  ): Promise<OAuth2Token>
+  ): Promise<ObtainedToken>
 
   /** The current token, renewed first (shared with every concurrent caller) when it is about to expire. */
   ensureActiveToken(signal?: AbortSignal): Promise<OAuth2Token> {
@@ -167,7 +187,7 @@ export abstract class TokenSession extends Session {
       if (!this.canRenew()) {
         return Promise.reject(current === undefined ? new MissingTokenError() : new TokenExpiredError())
       }
-      return this.renew(current, deadline, notAfter)
+      return this.obtain(current, deadline, notAfter).then(obtained => this.announceToken(obtained, current))
     }, signal)
   }
 
@@ -202,50 +222,6 @@ export abstract class TokenSession extends Session {
     if (used === undefined) return false
     await this.#renewShared(used, signal)
     return true
-  }
-
-  /**
-   * POSTs a form to an OAuth endpoint on the session's pool, without the session's credentials
-   * (the caller puts the client's own in `headers`/`body`, or in `authenticate`, which runs on a
-   * fresh copy for every attempt so each carries a new client assertion), under the
-   * transient-failure policy (`tokenRetries`, at most until `notAfter`), and reads the answer
-   * capped at 1 MiB. Returns when the answered attempt was sent (epoch seconds), from which
-   * expires_at is computed, and `sent`: the secrets every attempt carried, as sent (its
-   * Authorization credentials and form values, see sentSecrets), for redacting the answer.
-   */
-  protected async postToEndpoint(
-    url: URL,
-    headers: Record<string, string>,
-    body: URLSearchParams,
-    signal: AbortSignal | undefined,
-    what: string,
-    options: {
-      notAfter?: number
-      onlyIfUnsent?: boolean
-      authenticate?: (headers: Record<string, string>, body: URLSearchParams) => void | Promise<void>
-    } = {},
-  ): Promise<{ response: EndpointResponse; sentAt: number; sent: string[] }> {
-    this.assertSecureUrl(url)
-    let sentAt = 0
-    const sent: string[] = []
-    const raw = await this.requestToEndpoint(
-      url,
-      async () => {
-        const attemptHeaders = { ...headers }
-        const attemptBody = new URLSearchParams(body)
-        await options.authenticate?.(attemptHeaders, attemptBody)
-        sent.push(...sentSecrets(attemptHeaders, attemptBody))
-        sentAt = Date.now() / 1000
-        return { method: 'POST', headers: attemptHeaders, body: attemptBody.toString() }
-      },
-      { signal, notAfter: options.notAfter, onlyIfUnsent: options.onlyIfUnsent === true },
-    )
-    return { response: await this.readEndpointResponse(raw, what), sentAt, sent }
-  }
-
-  protected async readEndpointResponse(raw: ResponseData, what: string): Promise<EndpointResponse> {
-    const body = await readCappedText(raw, MAX_OAUTH_BODY, what)
-    return { statusCode: raw.statusCode, headers: raw.headers as Record<string, string | string[]>, body }
   }
 
   /** Token values never to show in an error excerpt; subclasses add their own secrets. */

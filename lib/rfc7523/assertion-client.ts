@@ -1,13 +1,6 @@
 import { defaultClientAuthMethods } from '../client-auth-registry.js'
 import { endpointError } from '../http/endpoint-errors.js'
-import {
-  checkOneOf,
-  checkPositiveNumber,
-  checkString,
-  checkUrl,
-  type OptionNames,
-  optionError,
-} from '../http/options.js'
+import { checkOneOf, checkPositiveNumber, checkString, checkUrl, optionError } from '../http/options.js'
 import type { KeyLike } from '../key-like.js'
 import {
   ASYMMETRIC_ALGORITHMS,
@@ -18,13 +11,25 @@ import {
   toPrivateKey,
   toSecretKey,
 } from '../keys.js'
-import type { ClientAuthMethod, ClientAuthMethodName } from '../oauth2/client-auth-method.js'
-import { checkGrantType, type ExtensionGrantType } from '../oauth2/grant-type.js'
+import type { ClientAuthMethod } from '../oauth2/client-auth-method.js'
+import { checkGrantType } from '../oauth2/grant-type.js'
 import { appendParams, scopeToString } from '../oauth2/parameters.js'
 import { type OAuth2Token, parseTokenResponse } from '../oauth2/token.js'
-import { TOKEN_SESSION_OPTIONS, TokenSession, type TokenSessionOptions } from '../oauth2/token-session.js'
-import { type JwtHeader, signAssertion } from './assertion.js'
-import { readServiceAccount, type ServiceAccountKey } from './service-account.js'
+import { type ObtainedToken, TokenSession } from '../oauth2/token-session.js'
+import { signAssertion } from './assertion.js'
+import {
+  ASSERTION_CLIENT_OPTIONS,
+  type AssertionClientOptions,
+  checkRecord,
+} from './assertion-client-options.js'
+import {
+  type ServiceAccountKey,
+  type ServiceAccountOptions,
+  serviceAccountClientOptions,
+} from './service-account.js'
+
+export { ASSERTION_CLIENT_OPTIONS, type AssertionClientOptions } from './assertion-client-options.js'
+export type { ServiceAccountOptions } from './service-account.js'
 
 /** RFC 7523 §2.1: the grant type of the JWT bearer assertion grant. */
 export const JWT_BEARER_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:jwt-bearer'
@@ -33,83 +38,6 @@ export const JWT_BEARER_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:jwt-beare
 const DEFAULT_ASSERTION_LIFETIME = 3600
 
 const ALGORITHMS: readonly string[] = [...HMAC_ALGORITHMS, ...ASYMMETRIC_ALGORITHMS]
-
-export interface AssertionClientOptions extends TokenSessionOptions {
-  /** Where the assertion is exchanged for an access token. */
-  tokenEndpoint: string | URL
-  /** `iss` of the assertion (RFC 7523 §3 item 1), e.g. a service account's client_email. */
-  issuer: string
-  /** `aud` of the assertion (item 3); default the token endpoint, as given. */
-  audience?: string
-  /** `sub` (item 2): the principal the token is for; null or undefined sends no `sub`. */
-  subject?: string | null
-  /** Extra claims (e.g. Google's `scope`), copied. Every assertion gets a fresh `jti` regardless. */
-  claims?: Record<string, unknown>
-  /** JWT header parameters, copied: `alg` (default RS256), `kid`, ... */
-  header?: JwtHeader
-  /** The signing key: PEM, JWK, KeyObject or CryptoKey (a secret for HS*). Imported once, here. */
-  key: KeyLike
-  /** Sent as the `scope` parameter of the token request (RFC 7521 §4.1). */
-  scope?: string | string[]
-  /** Assertion lifetime in seconds (default 3600). */
-  expiresIn?: number
-  /** Default urn:ietf:params:oauth:grant-type:jwt-bearer (RFC 7523 §2.1); an absolute URI (RFC 7521 §4.1). */
-  grantType?: ExtensionGrantType
-  /**
-   * Client authentication, for servers that also require it (RFC 7521 §4.1, RFC 7523 §2.1).
-   * Without `clientId` the token request carries none, as RFC 7523 §3.1 allows.
-   */
-  clientId?: string
-  /** The client secret, or for private_key_jwt the client's private key. */
-  clientSecret?: string | KeyLike
-  /**
-   * A method name OAuth2Client knows ('client_secret_basic', 'client_secret_post', 'none',
-   * 'client_secret_jwt', 'private_key_jwt'), or a ClientAuthMethod such as
-   * `new PrivateKeyJWT(tokenEndpoint, { key })`. Default with a clientId: client_secret_basic
-   * when there is a clientSecret, else none (client_id in the body).
-   */
-  tokenEndpointAuthMethod?: ClientAuthMethodName | ClientAuthMethod
-}
-
-export const ASSERTION_CLIENT_OPTIONS: OptionNames<AssertionClientOptions> = {
-  ...TOKEN_SESSION_OPTIONS,
-  tokenEndpoint: true,
-  issuer: true,
-  audience: true,
-  subject: true,
-  claims: true,
-  header: true,
-  key: true,
-  scope: true,
-  expiresIn: true,
-  grantType: true,
-  clientId: true,
-  clientSecret: true,
-  tokenEndpointAuthMethod: true,
-}
-
-/** AssertionClient options for fromServiceAccount: the file gives the endpoint, audience, issuer and key. */
-export interface ServiceAccountOptions
-  extends Omit<AssertionClientOptions, 'tokenEndpoint' | 'audience' | 'issuer' | 'key' | 'scope'> {
-  /** The scopes the token is for, sent as the assertion's `scope` claim (where Google reads them). */
-  scope?: string | string[]
-}
-
-/** Options fromServiceAccount takes from the file; giving them as well is a mistake, not an override. */
-const FROM_FILE: Record<string, string> = {
-  tokenEndpoint: 'token_uri',
-  audience: 'token_uri',
-  issuer: 'client_email',
-  key: 'private_key',
-}
-
-function checkRecord(name: string, value: unknown): Record<string, unknown> | undefined {
-  if (value === undefined) return undefined
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw optionError(name, 'an object', value)
-  }
-  return { ...(value as Record<string, unknown>) }
-}
 
 function checkNonEmptyString(name: string, value: unknown): string {
   if (typeof value !== 'string' || value === '') throw optionError(name, 'a non-empty string', value)
@@ -223,37 +151,7 @@ export class AssertionClient extends TokenSession {
     source: ServiceAccountKey | string | URL,
     options: ServiceAccountOptions = {},
   ): AssertionClient {
-    if (options === null || typeof options !== 'object') throw optionError('options', 'an object', options)
-    for (const [name, field] of Object.entries(FROM_FILE)) {
-      if (Object.hasOwn(options, name)) {
-        throw new TypeError(
-          `AssertionClient.fromServiceAccount: option \`${name}\` comes from the service account's ${field} and cannot be given`,
-        )
-      }
-    }
-    const account = readServiceAccount(source)
-    const { scope, claims, header, subject, ...rest } = options
-    if (scope !== undefined && typeof scope !== 'string' && !Array.isArray(scope)) {
-      throw optionError('scope', 'a string or an array of strings', scope)
-    }
-    const scopeClaim = scopeToString(scope)
-    return new AssertionClient({
-      ...rest,
-      subject: subject === undefined ? account.clientEmail : subject,
-      tokenEndpoint: account.tokenUri,
-      audience: account.tokenUri,
-      issuer: account.clientEmail,
-      key: account.key,
-      claims: {
-        ...checkRecord('claims', claims),
-        ...(scopeClaim === undefined ? {} : { scope: scopeClaim }),
-      },
-      header: {
-        alg: 'RS256',
-        ...(account.privateKeyId === undefined ? {} : { kid: account.privateKeyId }),
-        ...checkRecord('header', header),
-      },
-    })
+    return new AssertionClient(serviceAccountClientOptions(source, options))
   }
 
   #chooseAuthMethod(option: unknown): ClientAuthMethod | undefined {
@@ -284,14 +182,13 @@ export class AssertionClient extends TokenSession {
     return true
   }
 
-  protected override async renew(
-    current: OAuth2Token | undefined,
+  /** A new assertion grant (RFC 7523 §2.1): the assertion client has no refresh token. */
+  protected override async obtain(
+    _current: OAuth2Token | undefined,
     deadline: AbortSignal,
     notAfter: number,
-  ): Promise<OAuth2Token> {
-    const token = await this.#exchange(deadline, notAfter)
-    await this.announceToken(token, current === undefined ? {} : { accessToken: current.access_token })
-    return token
+  ): Promise<ObtainedToken> {
+    return { token: await this.#exchange(deadline, notAfter) }
   }
 
   /**
@@ -300,31 +197,25 @@ export class AssertionClient extends TokenSession {
    * so a retried call (tokenRetries) carries a new assertion and jti, never a replayed one.
    */
   async #exchange(deadline: AbortSignal, notAfter: number | undefined): Promise<OAuth2Token> {
-    const url = new URL(this.#tokenEndpoint)
-    const headers: Record<string, string> = {
-      accept: 'application/json',
-      'content-type': 'application/x-www-form-urlencoded',
-    }
-    const authenticate = async (attemptHeaders: Record<string, string>, body: URLSearchParams) => {
-      body.set('assertion', await this.#sign())
-      appendParams(body, { scope: this.#scope })
-      await this.#authMethod?.authenticate(
-        { method: 'POST', url, headers: attemptHeaders, body },
-        { clientId: this.#clientId, clientSecret: this.#clientSecret },
-      )
-    }
-    const { response, sentAt, sent } = await this.postToEndpoint(
-      url,
-      headers,
-      new URLSearchParams({ grant_type: this.#grantType }),
-      deadline,
-      'token endpoint',
-      { notAfter, authenticate },
-    )
-    const secrets = [...sent, ...this.secrets()]
-    if (response.statusCode < 200 || response.statusCode > 299)
-      throw endpointError(response, 'token endpoint', secrets, url)
-    const token = parseTokenResponse(response, sentAt, secrets)
+    const { response, sentAt, sent } = await this.callEndpoint({
+      label: 'token endpoint',
+      url: this.#tokenEndpoint,
+      headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: this.#grantType }),
+      authenticate: async ({ url, headers, body }) => {
+        body!.set('assertion', await this.#sign())
+        appendParams(body!, { scope: this.#scope })
+        await this.#authMethod?.authenticate(
+          { method: 'POST', url, headers, body: body! },
+          { clientId: this.#clientId, clientSecret: this.#clientSecret },
+        )
+      },
+      signal: deadline,
+      notAfter,
+      failure: endpointError,
+      secrets: this.secrets(),
+    })
+    const token = parseTokenResponse(response, sentAt, [...sent, ...this.secrets()])
     this.storeToken(token)
     return token
   }

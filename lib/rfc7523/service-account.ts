@@ -1,6 +1,9 @@
 import type { KeyObject } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import { optionError } from '../http/options.js'
 import { toPrivateKey } from '../keys.js'
+import { scopeToString } from '../oauth2/parameters.js'
+import { type AssertionClientOptions, checkRecord } from './assertion-client-options.js'
 
 /**
  * A Google service-account key file (what GOOGLE_APPLICATION_CREDENTIALS names): the fields this
@@ -128,5 +131,61 @@ export function readServiceAccount(source: unknown): ServiceAccount {
     key: toPrivateKey(privateKey, `${WHAT}: the service account's private_key`).key,
     privateKeyId: privateKeyId === '' ? undefined : privateKeyId,
     tokenUri,
+  }
+}
+
+/** AssertionClient options for fromServiceAccount: the file gives the endpoint, audience, issuer and key. */
+export interface ServiceAccountOptions
+  extends Omit<AssertionClientOptions, 'tokenEndpoint' | 'audience' | 'issuer' | 'key' | 'scope'> {
+  /** The scopes the token is for, sent as the assertion's `scope` claim (where Google reads them). */
+  scope?: string | string[]
+}
+
+/** Options fromServiceAccount takes from the file; giving them as well is a mistake, not an override. */
+const FROM_FILE: Record<string, string> = {
+  tokenEndpoint: 'token_uri',
+  audience: 'token_uri',
+  issuer: 'client_email',
+  key: 'private_key',
+}
+
+/**
+ * The AssertionClient options for a Google service account (see AssertionClient.fromServiceAccount):
+ * the file gives the endpoint, audience, issuer and key; `scope` goes into the assertion's claims.
+ */
+export function serviceAccountClientOptions(
+  source: ServiceAccountKey | string | URL,
+  options: ServiceAccountOptions,
+): AssertionClientOptions {
+  if (options === null || typeof options !== 'object') throw optionError('options', 'an object', options)
+  for (const [name, field] of Object.entries(FROM_FILE)) {
+    if (Object.hasOwn(options, name)) {
+      throw new TypeError(
+        `AssertionClient.fromServiceAccount: option \`${name}\` comes from the service account's ${field} and cannot be given`,
+      )
+    }
+  }
+  const account = readServiceAccount(source)
+  const { scope, claims, header, subject, ...rest } = options
+  if (scope !== undefined && typeof scope !== 'string' && !Array.isArray(scope)) {
+    throw optionError('scope', 'a string or an array of strings', scope)
+  }
+  const scopeClaim = scopeToString(scope)
+  return {
+    ...rest,
+    subject: subject === undefined ? account.clientEmail : subject,
+    tokenEndpoint: account.tokenUri,
+    audience: account.tokenUri,
+    issuer: account.clientEmail,
+    key: account.key,
+    claims: {
+      ...checkRecord('claims', claims),
+      ...(scopeClaim === undefined ? {} : { scope: scopeClaim }),
+    },
+    header: {
+      alg: 'RS256',
+      ...(account.privateKeyId === undefined ? {} : { kid: account.privateKeyId }),
+      ...checkRecord('header', header),
+    },
   }
 }

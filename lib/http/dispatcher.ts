@@ -1,0 +1,67 @@
+/** The undici dispatcher a session sends on: its own Agent, a proxy agent, or one it was given. */
+import { Agent, type Dispatcher, EnvHttpProxyAgent, ProxyAgent } from 'undici'
+import {
+  checkNonNegativeInteger,
+  checkPositiveInteger,
+  checkPositiveNumber,
+  checkUrl,
+  optionError,
+} from './options.js'
+
+/** The options that choose and tune the dispatcher (SessionOptions has their documentation). */
+export interface DispatcherOptions {
+  connectTimeout?: number
+  connections?: number
+  pipelining?: number
+  keepAliveTimeout?: number
+  proxy?: string | URL | 'env'
+  dispatcher?: Dispatcher
+}
+
+const DEFAULT_CONNECT_TIMEOUT = 10_000
+const DEFAULT_CONNECTIONS = 64
+
+export interface SessionDispatcher {
+  /** What requests are sent on. */
+  base: Dispatcher
+  /** The dispatcher the session made and so closes; undefined for one it was given. */
+  owned: Dispatcher | undefined
+  /**
+   * Whether a proxy relays the session's http:// requests: http:// to a loopback host then travels
+   * in clear to the proxy, so it is not secure transport (only https:// is).
+   */
+  proxied: boolean
+}
+
+export function createDispatcher(options: DispatcherOptions): SessionDispatcher {
+  if (options.dispatcher !== undefined) {
+    if (typeof options.dispatcher?.dispatch !== 'function') {
+      throw optionError('dispatcher', 'an undici Dispatcher', options.dispatcher)
+    }
+    if (options.proxy !== undefined)
+      throw new TypeError('options `dispatcher` and `proxy` exclude each other')
+    return { base: options.dispatcher, owned: undefined, proxied: false }
+  }
+  const keepAliveTimeout =
+    options.keepAliveTimeout === undefined
+      ? undefined
+      : checkPositiveNumber('keepAliveTimeout', options.keepAliveTimeout, 0)
+  const agentOptions: Agent.Options = {
+    connections: checkPositiveInteger('connections', options.connections, DEFAULT_CONNECTIONS),
+    pipelining: checkNonNegativeInteger('pipelining', options.pipelining, 1),
+    connect: {
+      timeout: checkPositiveNumber('connectTimeout', options.connectTimeout, DEFAULT_CONNECT_TIMEOUT),
+    },
+    ...(keepAliveTimeout === undefined ? {} : { keepAliveTimeout }),
+  }
+  if (options.proxy === undefined) {
+    const agent = new Agent(agentOptions)
+    return { base: agent, owned: agent, proxied: false }
+  }
+  let owned: Dispatcher
+  if (options.proxy === 'env') owned = new EnvHttpProxyAgent(agentOptions)
+  else owned = new ProxyAgent({ ...agentOptions, uri: checkUrl('proxy', options.proxy)!.href })
+  // EnvHttpProxyAgent relays http:// requests only when HTTP_PROXY (or http_proxy) is set.
+  const proxied = options.proxy === 'env' ? Boolean(process.env.http_proxy || process.env.HTTP_PROXY) : true
+  return { base: owned, owned, proxied }
+}
