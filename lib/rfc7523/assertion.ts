@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { type InspectOptions, inspect } from 'node:util'
 import { type JWTHeaderParameters, SignJWT } from 'jose'
+import { InvalidOptionError } from '../errors.js'
 import { checkKnownKeys, type OptionNames } from '../http/options.js'
 import type { AsymmetricAlgorithm, HmacAlgorithm, SigningKey } from '../keys.js'
 import type { ClientAuthMethod, ClientAuthRequest, ClientCredentials } from '../oauth2/client-auth-method.js'
@@ -105,19 +106,19 @@ export abstract class JwtClientAuthMethod implements ClientAuthMethod {
     optionNames: readonly string[],
   ) {
     if (options === null || typeof options !== 'object') {
-      throw new TypeError(`${new.target.name}: options must be an object`)
+      throw new InvalidOptionError(`${new.target.name}: options must be an object`)
     }
     checkKnownKeys(`${new.target.name} option`, options, optionNames)
     const headerAlg = typeof options.headers?.['alg'] === 'string' ? options.headers['alg'] : undefined
     const alg = options.alg ?? headerAlg ?? defaultAlg
     if (!algorithms.includes(alg)) {
-      throw new TypeError(
+      throw new InvalidOptionError(
         `${new.target.name}: unsupported alg '${alg}'; expected one of ${algorithms.join(', ')}`,
       )
     }
     const expiresIn = options.expiresIn ?? DEFAULT_CLIENT_ASSERTION_LIFETIME
     if (!Number.isFinite(expiresIn) || expiresIn <= 0) {
-      throw new TypeError(`${new.target.name}: expiresIn must be a positive number of seconds`)
+      throw new InvalidOptionError(`${new.target.name}: expiresIn must be a positive number of seconds`)
     }
     this.alg = alg
     this.tokenEndpoint = tokenEndpoint
@@ -134,7 +135,9 @@ export abstract class JwtClientAuthMethod implements ClientAuthMethod {
   async authenticate(request: ClientAuthRequest, client: ClientCredentials): Promise<void> {
     const clientId = client.clientId
     if (clientId === undefined || clientId === '') {
-      throw new TypeError(`${this.name} needs a clientId: it is the assertion's iss and sub (RFC 7523 §3)`)
+      throw new InvalidOptionError(
+        `${this.name} needs a clientId: it is the assertion's iss and sub (RFC 7523 §3)`,
+      )
     }
     const key = this.keyFor(client)
     // aud: the token endpoint when configured, else the endpoint being called (RFC 7523 §3 item 3).

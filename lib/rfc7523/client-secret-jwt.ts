@@ -1,3 +1,4 @@
+import { InvalidOptionError } from '../errors.js'
 import { HMAC_ALGORITHMS, type HmacAlgorithm, KeyCache, type SigningKey, toSecretKey } from '../keys.js'
 import type { ClientCredentials } from '../oauth2/client-auth-method.js'
 import { JWT_CLIENT_AUTH_OPTIONS, JwtClientAuthMethod, type JwtClientAuthOptions } from './assertion.js'
@@ -20,7 +21,7 @@ export class ClientSecretJWT extends JwtClientAuthMethod {
 
   protected keyFor(client: ClientCredentials): SigningKey {
     if (client.clientSecret === undefined) {
-      throw new TypeError('client_secret_jwt needs a clientSecret to sign the client assertion')
+      throw new InvalidOptionError('client_secret_jwt needs a clientSecret to sign the client assertion')
     }
     return this.#keys.get(client.clientSecret)
   }

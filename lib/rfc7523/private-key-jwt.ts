@@ -1,3 +1,4 @@
+import { InvalidOptionError } from '../errors.js'
 import type { OptionNames } from '../http/options.js'
 import type { KeyLike } from '../key-like.js'
 import {
@@ -51,7 +52,9 @@ export class PrivateKeyJWT extends JwtClientAuthMethod {
   protected keyFor(client: ClientCredentials): SigningKey {
     const input = this.#key ?? client.clientSecret
     if (input === undefined) {
-      throw new TypeError('private_key_jwt needs a private key: pass options.key or the client secret')
+      throw new InvalidOptionError(
+        'private_key_jwt needs a private key: pass options.key or the client secret',
+      )
     }
     return this.#keys.get(input)
   }

@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import { InvalidOptionError } from '../errors.js'
 import { toPrivateKey } from '../keys.js'
 
 /**
@@ -43,10 +44,10 @@ function parseObject(text: string, where: string): Record<string, unknown> {
     // A file saved with a byte order mark is still JSON to its author.
     parsed = JSON.parse(text.replace(/^\uFEFF/, ''))
   } catch {
-    throw new TypeError(`${WHAT}: ${where} is not valid JSON`)
+    throw new InvalidOptionError(`${WHAT}: ${where} is not valid JSON`)
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new TypeError(`${WHAT}: ${where} is JSON but not an object; got ${kindOf(parsed)}`)
+    throw new InvalidOptionError(`${WHAT}: ${where} is JSON but not an object; got ${kindOf(parsed)}`)
   }
   return parsed as Record<string, unknown>
 }
@@ -55,7 +56,7 @@ function readKeyFile(path: string | URL): Record<string, unknown> {
   // Key text passed where a path belongs must not end up quoted in a "file not found" message
   // (a Windows path may hold a backslash before an n, so only armour and real breaks count).
   if (typeof path === 'string' && (path === '' || /[\r\n]|-----BEGIN/.test(path))) {
-    throw new TypeError(
+    throw new InvalidOptionError(
       `${WHAT}: expected the service-account JSON (object or text) or a file path; got a string that is neither (key text is not accepted here: pass the whole file)`,
     )
   }
@@ -64,7 +65,7 @@ function readKeyFile(path: string | URL): Record<string, unknown> {
     text = readFileSync(path, 'utf8')
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'unreadable'
-    throw new TypeError(`${WHAT}: could not read the service-account file ${String(path)} (${code})`)
+    throw new InvalidOptionError(`${WHAT}: could not read the service-account file ${String(path)} (${code})`)
   }
   return parseObject(text, `the file ${String(path)}`)
 }
@@ -77,7 +78,7 @@ function toObject(source: unknown): Record<string, unknown> {
   if (source !== null && typeof source === 'object' && !Array.isArray(source)) {
     return source as Record<string, unknown>
   }
-  throw new TypeError(
+  throw new InvalidOptionError(
     `${WHAT}: expected the service-account JSON (object or text) or a file path; got ${kindOf(source)}`,
   )
 }
@@ -85,7 +86,7 @@ function toObject(source: unknown): Record<string, unknown> {
 function requiredString(fields: Record<string, unknown>, name: string): string {
   const value = fields[name]
   if (typeof value !== 'string' || value === '') {
-    throw new TypeError(
+    throw new InvalidOptionError(
       `${WHAT}: the service account's ${name} must be a non-empty string; got ${value === undefined ? 'none' : kindOf(value)}`,
     )
   }
@@ -107,7 +108,7 @@ export function readServiceAccount(source: unknown): ServiceAccount {
         : type === undefined
           ? 'no type'
           : kindOf(type)
-    throw new TypeError(
+    throw new InvalidOptionError(
       `${WHAT}: expected a credentials file of type "service_account"; got ${got} (only a service account's private key can sign the assertion)`,
     )
   }
@@ -115,11 +116,11 @@ export function readServiceAccount(source: unknown): ServiceAccount {
   const privateKey = requiredString(fields, 'private_key')
   const tokenUri = requiredString(fields, 'token_uri')
   if (!URL.canParse(tokenUri)) {
-    throw new TypeError(`${WHAT}: the service account's token_uri must be an absolute URL`)
+    throw new InvalidOptionError(`${WHAT}: the service account's token_uri must be an absolute URL`)
   }
   const privateKeyId = fields.private_key_id
   if (privateKeyId !== undefined && typeof privateKeyId !== 'string') {
-    throw new TypeError(
+    throw new InvalidOptionError(
       `${WHAT}: the service account's private_key_id must be a string; got ${kindOf(privateKeyId)}`,
     )
   }
