@@ -240,7 +240,7 @@ export function assertRsaKeySize(key: KeyObject, what: string): void {
 }
 
 /**
- * Imports a key once per distinct input and reuses it (API.md §3: keys are imported once and cached).
+ * Imports a key once per distinct input and reuses it (docs/design.md "Keys").
  * Object inputs are held weakly; a string or bytes input is remembered as the last one seen, since a
  * client has one secret or key at a time and a map of every value would keep rotated secrets alive.
  */

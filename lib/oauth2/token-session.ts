@@ -43,7 +43,7 @@ const PLACEMENTS: readonly TokenPlacement[] = ['header', 'body', 'uri']
 
 /**
  * A session that holds an OAuth 2.0 access token and puts it on every request (RFC 6750),
- * renewing it before it expires through one serialized, single-flight queue (DESIGN.md "Refresh").
+ * renewing it before it expires through one serialized, single-flight queue (docs/design.md "Token renewal").
  * OAuth2Client and AssertionClient differ only in how they renew.
  */
 export abstract class TokenSession extends Session {

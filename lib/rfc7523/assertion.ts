@@ -69,7 +69,7 @@ export interface JwtHeader<A extends JwtAlgorithm = JwtAlgorithm> {
   [parameter: string]: unknown
 }
 
-/** Options shared by ClientSecretJWT and PrivateKeyJWT (API.md §3); `A` the algorithms that fit. */
+/** Options shared by ClientSecretJWT and PrivateKeyJWT (RFC 7523 §3); `A` the algorithms that fit. */
 export interface JwtClientAuthOptions<A extends JwtAlgorithm = JwtAlgorithm> {
   alg?: A
   claims?: Record<string, unknown>

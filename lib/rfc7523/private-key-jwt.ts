@@ -13,7 +13,7 @@ import type { ClientCredentials } from '../oauth2/client-auth-method.js'
 import { JWT_CLIENT_AUTH_OPTIONS, JwtClientAuthMethod, type JwtClientAuthOptions } from './assertion.js'
 
 export interface PrivateKeyJWTOptions extends JwtClientAuthOptions<AsymmetricAlgorithm> {
-  /** The private key; without it the client's `clientSecret` holds the key (API.md §2). */
+  /** The private key; without it the client's `clientSecret` holds the key (README "JWT client authentication"). */
   key?: KeyLike
   /** Header `kid`; default the key's JWK `kid`, if any. */
   kid?: string
