@@ -57,7 +57,10 @@ export class OAuthError extends Error {
   }
 }
 
-/** The answer is not a valid OAuth response (not JSON, no access_token, too large, wrong types). */
+/**
+ * The answer is not a valid OAuth response (not JSON, no access_token, too large, wrong types).
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
+ */
 export class InvalidResponseError extends OAuthError {
   override readonly code: 'ERR_OAUTH_INVALID_RESPONSE' = 'ERR_OAUTH_INVALID_RESPONSE'
   /** A short excerpt of the body, with anything that looks like a credential removed. */
@@ -69,7 +72,10 @@ export class InvalidResponseError extends OAuthError {
   }
 }
 
-/** The `state` of an authorization response differs from the one the caller expected (CSRF). */
+/**
+ * The `state` of an authorization response differs from the one the caller expected (CSRF).
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-10.12
+ */
 export class MismatchingStateError extends OAuthError {
   override readonly code: 'ERR_OAUTH_MISMATCHING_STATE' = 'ERR_OAUTH_MISMATCHING_STATE'
   constructor(
@@ -80,7 +86,10 @@ export class MismatchingStateError extends OAuthError {
   }
 }
 
-/** A request needs a token, there is none, and the client has no way to obtain one. */
+/**
+ * A request needs a token, there is none, and the client has no way to obtain one.
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-2
+ */
 export class MissingTokenError extends OAuthError {
   override readonly code: 'ERR_OAUTH_MISSING_TOKEN' = 'ERR_OAUTH_MISSING_TOKEN'
   constructor(
@@ -91,7 +100,10 @@ export class MissingTokenError extends OAuthError {
   }
 }
 
-/** The token expired and cannot be refreshed (no refresh_token and no grant to repeat). */
+/**
+ * The token expired and cannot be refreshed (no refresh_token and no grant to repeat).
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
+ */
 export class TokenExpiredError extends OAuthError {
   override readonly code: 'ERR_OAUTH_TOKEN_EXPIRED' = 'ERR_OAUTH_TOKEN_EXPIRED'
   constructor(message = 'the token has expired and cannot be refreshed', options: OAuthErrorOptions = {}) {
@@ -99,7 +111,10 @@ export class TokenExpiredError extends OAuthError {
   }
 }
 
-/** Credentials would travel over plain http:// to a host that is not loopback. */
+/**
+ * Credentials would travel over plain http:// to a host that is not loopback.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-10.3
+ */
 export class InsecureTransportError extends OAuthError {
   override readonly code: 'ERR_OAUTH_INSECURE_TRANSPORT' = 'ERR_OAUTH_INSECURE_TRANSPORT'
   constructor(message: string, options: OAuthErrorOptions = {}) {

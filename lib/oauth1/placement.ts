@@ -2,7 +2,10 @@ import { InvalidArgumentError, InvalidOptionError } from '../errors.js'
 import type { Parameter } from './base-string.js'
 import { percentEncode } from './encoding.js'
 
-/** Where the protocol parameters travel (RFC 5849 §3.5). */
+/**
+ * Where the protocol parameters travel: the Authorization header, the query, or a form body.
+ * @see https://www.rfc-editor.org/rfc/rfc5849#section-3.5
+ */
 export type SignatureType = 'header' | 'query' | 'body'
 
 export const SIGNATURE_TYPES: readonly SignatureType[] = ['header', 'query', 'body']

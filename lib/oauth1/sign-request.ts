@@ -51,6 +51,7 @@ export interface SignRequestOptions {
  *
  * Returns the signature base string (empty for PLAINTEXT), for tests and for comparing with a
  * provider's when it reports `signature_invalid`.
+ * @see https://www.rfc-editor.org/rfc/rfc5849#section-3
  */
 export function signRequest(request: PreparedRequest, options: SignRequestOptions): string {
   const { signer, signatureType } = options

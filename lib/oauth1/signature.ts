@@ -4,7 +4,10 @@ import type { KeyLike } from '../key-like.js'
 import { assertRsaKeySize, toPrivateKey } from '../keys.js'
 import { percentEncode } from './encoding.js'
 
-/** The RFC 5849 §3.4 methods, plus the SHA-2 variants providers added later (oauthlib, Mastercard). */
+/**
+ * The RFC 5849 §3.4 methods, plus the SHA-2 variants providers added later (oauthlib, Mastercard).
+ * @see https://www.rfc-editor.org/rfc/rfc5849#section-3.4
+ */
 export type SignatureMethod =
   | 'HMAC-SHA1'
   | 'HMAC-SHA256'

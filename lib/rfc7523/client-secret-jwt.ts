@@ -3,6 +3,7 @@ import { HMAC_ALGORITHMS, type HmacAlgorithm, KeyCache, type SigningKey, toSecre
 import type { ClientCredentials } from '../oauth2/client-auth-method.js'
 import { JWT_CLIENT_AUTH_OPTIONS, JwtClientAuthMethod, type JwtClientAuthOptions } from './assertion.js'
 
+/** ClientSecretJWT's options: the shared JWT options, with an HMAC `alg`. @see https://www.rfc-editor.org/rfc/rfc7518#section-3.2 */
 export type ClientSecretJWTOptions = JwtClientAuthOptions<HmacAlgorithm>
 
 /**
@@ -10,6 +11,8 @@ export type ClientSecretJWTOptions = JwtClientAuthOptions<HmacAlgorithm>
  * with HMAC under its client secret, so the secret itself never travels. Default alg HS256.
  *
  *   client.registerClientAuthMethod(new ClientSecretJWT(tokenEndpoint))
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc7523#section-2.2
  */
 export class ClientSecretJWT extends JwtClientAuthMethod {
   readonly name = 'client_secret_jwt'

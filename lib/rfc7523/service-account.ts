@@ -6,16 +6,17 @@ import { toPrivateKey } from '../keys.js'
 /**
  * A Google service-account key file (what GOOGLE_APPLICATION_CREDENTIALS names): the fields this
  * package reads. Google's files carry more (project_id, client_id, auth_uri...), which are ignored.
+ * @see https://www.rfc-editor.org/rfc/rfc7523#section-2.1
  */
 export interface ServiceAccountKey {
   type: 'service_account'
-  /** The assertion's `iss` (and by default its `sub`). */
+  /** The assertion's `iss` (and by default its `sub`). @see https://www.rfc-editor.org/rfc/rfc7523#section-3 */
   client_email: string
-  /** PEM (PKCS#8); signs RS256 assertions. */
+  /** PEM (PKCS#8); signs RS256 assertions. @see https://www.rfc-editor.org/rfc/rfc7518#section-3.3 */
   private_key: string
-  /** Sent as the JWT header `kid`, so the server picks the right public key. */
+  /** Sent as the JWT header `kid`, so the server picks the right public key. @see https://www.rfc-editor.org/rfc/rfc7515#section-4.1.4 */
   private_key_id?: string
-  /** The token endpoint, and the assertion's `aud`. */
+  /** The token endpoint, and the assertion's `aud`. @see https://www.rfc-editor.org/rfc/rfc7523#section-3 */
   token_uri: string
   [field: string]: unknown
 }
