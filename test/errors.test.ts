@@ -156,3 +156,21 @@ t.test('a bad argument to a call throws ERR_OAUTH_INVALID_ARGUMENT', async t => 
     message: 'unknown fetchToken parameter `nonse`: did you mean `nonce`?',
   })
 })
+
+t.test("each class's code is typed with its own literal (checked by npm run typecheck)", async t => {
+  // Each assignment compiles only while the class's `code` is its literal, not `string` or the union.
+  const codes: OAuthErrorCode[] = [
+    new InvalidResponseError('x').code satisfies 'ERR_OAUTH_INVALID_RESPONSE',
+    new MismatchingStateError().code satisfies 'ERR_OAUTH_MISMATCHING_STATE',
+    new MissingTokenError().code satisfies 'ERR_OAUTH_MISSING_TOKEN',
+    new TokenExpiredError().code satisfies 'ERR_OAUTH_TOKEN_EXPIRED',
+    new InsecureTransportError('x').code satisfies 'ERR_OAUTH_INSECURE_TRANSPORT',
+    new ClientClosedError().code satisfies 'ERR_OAUTH_CLIENT_CLOSED',
+    new RequestTimeoutError(1).code satisfies 'ERR_OAUTH_REQUEST_TIMEOUT',
+    new InvalidOptionError('x').code satisfies 'ERR_OAUTH_INVALID_OPTION',
+    new InvalidArgumentError('x').code satisfies 'ERR_OAUTH_INVALID_ARGUMENT',
+  ]
+  // @ts-expect-error a plain OAuthError's code is the union, not one literal
+  new OAuthError('x').code satisfies 'ERR_OAUTH'
+  t.equal(new Set(codes).size, codes.length)
+})
