@@ -1,8 +1,27 @@
 /**
- * Every error this package raises. OAuth failures are `OAuthError`s with a stable `code`;
- * transport failures are undici's own errors, passed through unchanged.
+ * Every error this package raises, each with a stable `code` from `OAuthErrorCode` (the README's
+ * "Error codes" table says when each is thrown). OAuth failures are `OAuthError`s; misuse is an
+ * `InvalidOptionError` or `InvalidArgumentError`, both `TypeError`s; transport failures are
+ * undici's own errors, passed through unchanged (they carry undici's `UND_ERR_*` codes).
  * Messages never contain secrets: callers pass only what is safe to print.
  */
+
+/** Every `code` an error of this package carries, as a list (the type below is derived from it). */
+export const OAUTH_ERROR_CODES = [
+  'ERR_OAUTH',
+  'ERR_OAUTH_INVALID_RESPONSE',
+  'ERR_OAUTH_MISMATCHING_STATE',
+  'ERR_OAUTH_MISSING_TOKEN',
+  'ERR_OAUTH_TOKEN_EXPIRED',
+  'ERR_OAUTH_INSECURE_TRANSPORT',
+  'ERR_OAUTH_CLIENT_CLOSED',
+  'ERR_OAUTH_REQUEST_TIMEOUT',
+  'ERR_OAUTH_INVALID_OPTION',
+  'ERR_OAUTH_INVALID_ARGUMENT',
+] as const
+
+/** The stable `code` of every error this package throws; switch on it rather than on messages. */
+export type OAuthErrorCode = (typeof OAUTH_ERROR_CODES)[number]
 
 export interface OAuthErrorOptions {
   /** RFC 6749 §5.2 `error` code, e.g. 'invalid_grant'. */
@@ -16,8 +35,13 @@ export interface OAuthErrorOptions {
   cause?: unknown
 }
 
+/**
+ * An OAuth failure: an error response from an endpoint (RFC 6749 §5.2, RFC 5849 §2) or a protocol
+ * rule the client enforces. Subclasses narrow `code`; a plain OAuthError is `ERR_OAUTH`.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+ */
 export class OAuthError extends Error {
-  readonly code: string = 'ERR_OAUTH'
+  readonly code: OAuthErrorCode = 'ERR_OAUTH'
   readonly error: string
   readonly description: string | undefined
   readonly uri: string | undefined
@@ -33,9 +57,12 @@ export class OAuthError extends Error {
   }
 }
 
-/** The answer is not a valid OAuth response (not JSON, no access_token, too large, wrong types). */
+/**
+ * The answer is not a valid OAuth response (not JSON, no access_token, too large, wrong types).
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
+ */
 export class InvalidResponseError extends OAuthError {
-  override readonly code: string = 'ERR_OAUTH_INVALID_RESPONSE'
+  override readonly code: 'ERR_OAUTH_INVALID_RESPONSE' = 'ERR_OAUTH_INVALID_RESPONSE'
   /** A short excerpt of the body, with anything that looks like a credential removed. */
   readonly excerpt: string | undefined
 
@@ -45,9 +72,12 @@ export class InvalidResponseError extends OAuthError {
   }
 }
 
-/** The `state` of an authorization response differs from the one the caller expected (CSRF). */
+/**
+ * The `state` of an authorization response differs from the one the caller expected (CSRF).
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-10.12
+ */
 export class MismatchingStateError extends OAuthError {
-  override readonly code: string = 'ERR_OAUTH_MISMATCHING_STATE'
+  override readonly code: 'ERR_OAUTH_MISMATCHING_STATE' = 'ERR_OAUTH_MISMATCHING_STATE'
   constructor(
     message = 'authorization response state does not match the expected state',
     options: OAuthErrorOptions = {},
@@ -56,9 +86,12 @@ export class MismatchingStateError extends OAuthError {
   }
 }
 
-/** A request needs a token, there is none, and the client has no way to obtain one. */
+/**
+ * A request needs a token, there is none, and the client has no way to obtain one.
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-2
+ */
 export class MissingTokenError extends OAuthError {
-  override readonly code: string = 'ERR_OAUTH_MISSING_TOKEN'
+  override readonly code: 'ERR_OAUTH_MISSING_TOKEN' = 'ERR_OAUTH_MISSING_TOKEN'
   constructor(
     message = 'no token: call fetchToken() first or configure grantType',
     options: OAuthErrorOptions = {},
@@ -67,17 +100,23 @@ export class MissingTokenError extends OAuthError {
   }
 }
 
-/** The token expired and cannot be refreshed (no refresh_token and no grant to repeat). */
+/**
+ * The token expired and cannot be refreshed (no refresh_token and no grant to repeat).
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
+ */
 export class TokenExpiredError extends OAuthError {
-  override readonly code: string = 'ERR_OAUTH_TOKEN_EXPIRED'
+  override readonly code: 'ERR_OAUTH_TOKEN_EXPIRED' = 'ERR_OAUTH_TOKEN_EXPIRED'
   constructor(message = 'the token has expired and cannot be refreshed', options: OAuthErrorOptions = {}) {
     super(message, { error: 'token_expired', ...options })
   }
 }
 
-/** Credentials would travel over plain http:// to a host that is not loopback. */
+/**
+ * Credentials would travel over plain http:// to a host that is not loopback.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-10.3
+ */
 export class InsecureTransportError extends OAuthError {
-  override readonly code: string = 'ERR_OAUTH_INSECURE_TRANSPORT'
+  override readonly code: 'ERR_OAUTH_INSECURE_TRANSPORT' = 'ERR_OAUTH_INSECURE_TRANSPORT'
   constructor(message: string, options: OAuthErrorOptions = {}) {
     super(message, { error: 'insecure_transport', ...options })
   }
@@ -85,7 +124,7 @@ export class InsecureTransportError extends OAuthError {
 
 /** A request was made on a client after close() or destroy(). */
 export class ClientClosedError extends Error {
-  readonly code = 'ERR_OAUTH_CLIENT_CLOSED'
+  readonly code: 'ERR_OAUTH_CLIENT_CLOSED' = 'ERR_OAUTH_CLIENT_CLOSED'
   constructor(message = 'the client is closed') {
     super(message)
     this.name = new.target.name
@@ -94,9 +133,35 @@ export class ClientClosedError extends Error {
 
 /** A request, or a token renewal, did not complete within its deadline. */
 export class RequestTimeoutError extends Error {
-  readonly code = 'ERR_OAUTH_REQUEST_TIMEOUT'
+  readonly code: 'ERR_OAUTH_REQUEST_TIMEOUT' = 'ERR_OAUTH_REQUEST_TIMEOUT'
   constructor(timeout: number, what = 'request') {
     super(`${what} did not complete within ${timeout} ms`)
     this.name = new.target.name
+  }
+}
+
+/**
+ * A client's configuration is invalid: a constructor option, a key or secret it was given, or the
+ * service-account key a factory reads. Its `name` stays 'TypeError' (it is one, and code that
+ * checks `name` keeps working); its `code` tells it apart from an InvalidArgumentError.
+ */
+export class InvalidOptionError extends TypeError {
+  readonly code: 'ERR_OAUTH_INVALID_OPTION' = 'ERR_OAUTH_INVALID_OPTION'
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'TypeError'
+  }
+}
+
+/**
+ * A call was given an argument it cannot use: request options, token-endpoint parameters, a
+ * request the OAuth 1 signer cannot sign, a bad length or verifier for the PKCE helpers. Its
+ * `name` stays 'TypeError'; its `code` tells it apart from an InvalidOptionError.
+ */
+export class InvalidArgumentError extends TypeError {
+  readonly code: 'ERR_OAUTH_INVALID_ARGUMENT' = 'ERR_OAUTH_INVALID_ARGUMENT'
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'TypeError'
   }
 }

@@ -1,5 +1,6 @@
 import { createPrivateKey, createSecretKey, type JsonWebKey, KeyObject } from 'node:crypto'
 import type { JWK } from 'jose'
+import { InvalidOptionError } from './errors.js'
 import type { KeyLike } from './key-like.js'
 
 /**
@@ -172,7 +173,7 @@ export function toPrivateKey(input: KeyLike, what = 'private_key_jwt'): SigningK
     key = `${key.type === 'public' ? PUBLIC_GIVEN : SECRET_GIVEN} (${describe(input)})`
   }
   if (typeof key === 'string')
-    throw new TypeError(`${what} needs a private key: ${key}; expected ${PRIVATE_KEY_FORMS}`)
+    throw new InvalidOptionError(`${what} needs a private key: ${key}; expected ${PRIVATE_KEY_FORMS}`)
   return { key, kid }
 }
 
@@ -184,7 +185,7 @@ export function toPrivateKey(input: KeyLike, what = 'private_key_jwt'): SigningK
 export function toSecretKey(input: KeyLike, what = 'client_secret_jwt'): SigningKey {
   const expected = `${what} needs a client secret: a string, bytes, an 'oct' JWK, or a secret KeyObject or CryptoKey`
   if (typeof input === 'string') {
-    if (input === '') throw new TypeError(`${expected}; got an empty string`)
+    if (input === '') throw new InvalidOptionError(`${expected}; got an empty string`)
     return { key: createSecretKey(Buffer.from(input, 'utf8')), kid: undefined }
   }
   if (input instanceof Uint8Array) return { key: createSecretKey(Buffer.from(input)), kid: undefined }
@@ -194,7 +195,7 @@ export function toSecretKey(input: KeyLike, what = 'client_secret_jwt'): Signing
   if (key === undefined && isJwk(input) && input.kty === 'oct' && typeof input.k === 'string') {
     return { key: createSecretKey(Buffer.from(input.k, 'base64url')), kid: kidOf(input) }
   }
-  throw new TypeError(`${expected}; got ${describe(input)}`)
+  throw new InvalidOptionError(`${expected}; got ${describe(input)}`)
 }
 
 /** node's names for the curves of RFC 7518 §3.4. */
@@ -221,7 +222,9 @@ export function assertKeyFitsAlgorithm(key: KeyObject, alg: AsymmetricAlgorithm)
     needs = 'an Ed25519 key'
   }
   if (!fits) {
-    throw new TypeError(`${alg} needs ${needs}; got a ${type ?? 'unknown'}${curve ? ` (${curve})` : ''} key`)
+    throw new InvalidOptionError(
+      `${alg} needs ${needs}; got a ${type ?? 'unknown'}${curve ? ` (${curve})` : ''} key`,
+    )
   }
   if (type === 'rsa' || type === 'rsa-pss') assertRsaKeySize(key, alg)
 }
@@ -230,14 +233,14 @@ export function assertKeyFitsAlgorithm(key: KeyObject, alg: AsymmetricAlgorithm)
 export function assertRsaKeySize(key: KeyObject, what: string): void {
   const bits = key.asymmetricKeyDetails?.modulusLength ?? 0
   if (bits < MIN_RSA_MODULUS_BITS) {
-    throw new TypeError(
+    throw new InvalidOptionError(
       `${what} needs an RSA key of at least ${MIN_RSA_MODULUS_BITS} bits (RFC 7518 §3.3, NIST SP 800-131A); got a ${bits}-bit key`,
     )
   }
 }
 
 /**
- * Imports a key once per distinct input and reuses it (API.md §3: keys are imported once and cached).
+ * Imports a key once per distinct input and reuses it (docs/design.md "Keys").
  * Object inputs are held weakly; a string or bytes input is remembered as the last one seen, since a
  * client has one secret or key at a time and a map of every value would keep rotated secrets alive.
  */

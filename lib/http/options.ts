@@ -1,4 +1,10 @@
-/** Construction-time validation: each message names the option, what was expected, and what came. */
+import { InvalidArgumentError, InvalidOptionError } from '../errors.js'
+
+/**
+ * Validation of options and arguments: each message names the value, what was expected, and what
+ * came. A constructor option fails with an InvalidOptionError, a call's argument with an
+ * InvalidArgumentError (both TypeErrors); the `check*` helpers take the error to make as `fail`.
+ */
 
 function describe(value: unknown): string {
   if (value === null) return 'null'
@@ -7,49 +13,75 @@ function describe(value: unknown): string {
   return typeof value
 }
 
-export function optionError(name: string, expected: string, value: unknown): TypeError {
-  return new TypeError(`option \`${name}\` must be ${expected}, got ${describe(value)}`)
-}
+/** Makes the error for a value that is not what was expected. */
+export type ValueError = (name: string, expected: string, value: unknown) => TypeError
 
-export function checkPositiveNumber(name: string, value: unknown, defaultValue: number): number {
+/** A constructor option is not what was expected. */
+export const optionError: ValueError = (name, expected, value) =>
+  new InvalidOptionError(`option \`${name}\` must be ${expected}, got ${describe(value)}`)
+
+/** A call's argument (or a member of it) is not what was expected. */
+export const argumentError: ValueError = (name, expected, value) =>
+  new InvalidArgumentError(`\`${name}\` must be ${expected}, got ${describe(value)}`)
+
+export function checkPositiveNumber(
+  name: string,
+  value: unknown,
+  defaultValue: number,
+  fail: ValueError = optionError,
+): number {
   if (value === undefined) return defaultValue
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw optionError(name, 'a positive finite number', value)
+    throw fail(name, 'a positive finite number', value)
   }
   return value
 }
 
-export function checkNonNegativeInteger(name: string, value: unknown, defaultValue: number): number {
+export function checkNonNegativeInteger(
+  name: string,
+  value: unknown,
+  defaultValue: number,
+  fail: ValueError = optionError,
+): number {
   if (value === undefined) return defaultValue
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw optionError(name, 'a non-negative integer', value)
+    throw fail(name, 'a non-negative integer', value)
   }
   return value
 }
 
-export function checkPositiveInteger(name: string, value: unknown, defaultValue: number): number {
-  const n = checkNonNegativeInteger(name, value, defaultValue)
-  if (n === 0) throw optionError(name, 'a positive integer', value)
+export function checkPositiveInteger(
+  name: string,
+  value: unknown,
+  defaultValue: number,
+  fail: ValueError = optionError,
+): number {
+  const n = checkNonNegativeInteger(name, value, defaultValue, fail)
+  if (n === 0) throw fail(name, 'a positive integer', value)
   return n
 }
 
-export function checkString(name: string, value: unknown): string | undefined {
+export function checkString(
+  name: string,
+  value: unknown,
+  fail: ValueError = optionError,
+): string | undefined {
   if (value === undefined) return undefined
-  if (typeof value !== 'string') throw optionError(name, 'a string', value)
+  if (typeof value !== 'string') throw fail(name, 'a string', value)
   return value
 }
 
-export function checkUrl(name: string, value: unknown): URL | undefined {
+export function checkUrl(name: string, value: unknown, fail: ValueError = optionError): URL | undefined {
   if (value === undefined) return undefined
   if (value instanceof URL) return new URL(value.href)
   if (typeof value === 'string') {
     try {
       return new URL(value)
     } catch {
-      throw optionError(name, 'an absolute URL', value)
+      throw fail(name, 'an absolute URL', value)
     }
   }
-  throw optionError(name, 'a string or URL', value)
+  throw fail(name, 'a string or URL', value)
 }
 
 export function checkOneOf<T extends string>(
@@ -57,10 +89,11 @@ export function checkOneOf<T extends string>(
   value: unknown,
   allowed: readonly T[],
   defaultValue: T,
+  fail: ValueError = optionError,
 ): T {
   if (value === undefined) return defaultValue
   if (typeof value !== 'string' || !allowed.includes(value as T)) {
-    throw optionError(name, `one of ${allowed.map(a => `'${a}'`).join(', ')}`, value)
+    throw fail(name, `one of ${allowed.map(a => `'${a}'`).join(', ')}`, value)
   }
   return value as T
 }
@@ -68,9 +101,10 @@ export function checkOneOf<T extends string>(
 export function checkFunction<F extends (...args: never[]) => unknown>(
   name: string,
   value: unknown,
+  fail: ValueError = optionError,
 ): F | undefined {
   if (value === undefined) return undefined
-  if (typeof value !== 'function') throw optionError(name, 'a function', value)
+  if (typeof value !== 'function') throw fail(name, 'a function', value)
   return value as F
 }
 
@@ -118,11 +152,28 @@ export function suggest(name: string, known: readonly string[]): string | undefi
 }
 
 /**
- * Throws a TypeError for the first own key of `object` that is not in `known`, naming it and the
- * closest known name: in JavaScript a misspelt option would otherwise be ignored in silence.
+ * Throws an InvalidOptionError for the first own key of `object` that is not in `known`, naming it
+ * and the closest known name: in JavaScript a misspelt option would otherwise be ignored in silence.
  * `what` says whose key it is (e.g. 'OAuth2Client option'); `hint` says what to do instead.
  */
 export function checkKnownKeys(what: string, object: object, known: readonly string[], hint = ''): void {
+  const message = unknownKeyMessage(what, object, known, hint)
+  if (message !== undefined) throw new InvalidOptionError(message)
+}
+
+/** checkKnownKeys for a call's parameters (e.g. 'fetchToken parameter'): an InvalidArgumentError. */
+export function checkKnownParams(what: string, object: object, known: readonly string[], hint = ''): void {
+  const message = unknownKeyMessage(what, object, known, hint)
+  if (message !== undefined) throw new InvalidArgumentError(message)
+}
+
+/** What is wrong with the first own key of `object` not in `known`, if one is not. */
+function unknownKeyMessage(
+  what: string,
+  object: object,
+  known: readonly string[],
+  hint: string,
+): string | undefined {
   for (const name of Object.keys(object)) {
     if (known.includes(name)) continue
     const guess = suggest(name, known)
@@ -132,6 +183,7 @@ export function checkKnownKeys(what: string, object: object, known: readonly str
         : hint === ''
           ? ` (known: ${known.join(', ')})`
           : ''
-    throw new TypeError(`unknown ${what} \`${name}\`${help}${hint === '' ? '' : `; ${hint}`}`)
+    return `unknown ${what} \`${name}\`${help}${hint === '' ? '' : `; ${hint}`}`
   }
+  return undefined
 }

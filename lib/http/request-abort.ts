@@ -4,8 +4,8 @@ type Listener = () => void
  * The abort handle of one `Session.request`, also its entry among the session's requests in
  * flight: its deadline, its caller's signal and `destroy()` abort it. undici's `request()` takes it
  * as `signal` (undici only calls add/removeEventListener and reads `aborted` and `reason`). An
- * AbortController's signal is a full EventTarget that costs Node ~7 µs to build and ~4 µs more for
- * the listener undici adds — more than all the rest of the session's per-request work — so a real
+ * AbortController's signal is a full EventTarget that costs more to build, with the listener undici
+ * adds, than all the rest of the session's per-request work (bench/README.md), so a real
  * AbortSignal is only built when a hook asks for one.
  *
  * undici removes its listener exactly when it lets go of the request: when the response body
@@ -23,7 +23,7 @@ export class RequestAbort {
   callerSignal: AbortSignal | undefined
   /**
    * Links of the session's list of requests in flight: intrusive, because a Set costs an entry
-   * to add and a rehash to delete on every request (~0.7 µs in the profile).
+   * to add and a rehash to delete on every request (measured in bench/README.md).
    */
   prev: RequestAbort | undefined
   next: RequestAbort | undefined

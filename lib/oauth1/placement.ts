@@ -1,7 +1,11 @@
+import { InvalidArgumentError, InvalidOptionError } from '../errors.js'
 import type { Parameter } from './base-string.js'
 import { percentEncode } from './encoding.js'
 
-/** Where the protocol parameters travel (RFC 5849 §3.5). */
+/**
+ * Where the protocol parameters travel: the Authorization header, the query, or a form body.
+ * @see https://www.rfc-editor.org/rfc/rfc5849#section-3.5
+ */
 export type SignatureType = 'header' | 'query' | 'body'
 
 export const SIGNATURE_TYPES: readonly SignatureType[] = ['header', 'query', 'body']
@@ -10,9 +14,13 @@ export const SIGNATURE_TYPES: readonly SignatureType[] = ['header', 'query', 'bo
 // backslashes and control characters keeps it from breaking out of the quotes.
 const UNSAFE_REALM = /["\\\p{Cc}]/u
 
-export function assertRealm(realm: string): void {
+/** Throws when `realm` cannot be sent as a quoted-string: `Invalid` says whether it was an option or an argument. */
+export function assertRealm(
+  realm: string,
+  Invalid: typeof InvalidOptionError | typeof InvalidArgumentError = InvalidOptionError,
+): void {
   if (UNSAFE_REALM.test(realm)) {
-    throw new TypeError(
+    throw new Invalid(
       'realm must not contain double quotes, backslashes or control characters (RFC 5849 §3.5.1)',
     )
   }
@@ -30,7 +38,8 @@ export function authorizationHeader(
 ): string {
   let header = 'OAuth '
   if (realm !== undefined) {
-    assertRealm(realm)
+    // The constructor checked its realm option already: one that fails here came with the call.
+    assertRealm(realm, InvalidArgumentError)
     header += `realm="${realm}", `
   }
   for (let i = 0; i < names.length; i++) {

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../errors.js'
 import { Prepared, type Target } from '../http/prepare.js'
 import type { PreparedRequest } from '../http/prepared-request.js'
 import { HTTP_TOKEN } from '../http/syntax.js'
@@ -41,7 +42,7 @@ export interface SignRequestOptions {
  * over the query, the form body and those parameters, and puts every `oauth_*` parameter exactly
  * once where `signatureType` says. Synchronous and free of I/O.
  *
- * Throws `TypeError` when the request cannot be signed as asked: a method that is not an HTTP
+ * Throws an InvalidArgumentError (a TypeError) when the request cannot be signed as asked: a method that is not an HTTP
  * token, a protocol value that is not well-formed Unicode, a form-encoded body given as a stream
  * (its parameters must be signed), a protocol parameter already
  * present in the query or form body, body placement with a body that is not form-encoded, or
@@ -49,11 +50,12 @@ export interface SignRequestOptions {
  *
  * Returns the signature base string (empty for PLAINTEXT), for tests and for comparing with a
  * provider's when it reports `signature_invalid`.
+ * @see https://www.rfc-editor.org/rfc/rfc5849#section-3
  */
 export function signRequest(request: PreparedRequest, options: SignRequestOptions): string {
   const { signer, signatureType } = options
   if (request.method !== lastValidMethod && !HTTP_TOKEN.test(request.method)) {
-    throw new TypeError(
+    throw new InvalidArgumentError(
       'the request method must be an HTTP token (RFC 9110 §9.1), which the base string encodes',
     )
   }
@@ -81,18 +83,18 @@ export function signRequest(request: PreparedRequest, options: SignRequestOption
     if (hasBody && typeof body !== 'string' && !(body instanceof Uint8Array) && isFormEncoded(request)) {
       // fetch and the dispatcher hand over even a string body as a stream, which cannot be read
       // here without consuming it; signing without its parameters would only earn a 401.
-      throw new TypeError(
+      throw new InvalidArgumentError(
         'a form-encoded body that arrives as a stream cannot be signed (RFC 5849 §3.4.1.3.1 covers its parameters): send it with request()/post() and `form`',
       )
     }
     if (hasBody && signatureType === 'body') {
-      throw new TypeError(
+      throw new InvalidArgumentError(
         'signatureType "body" needs an application/x-www-form-urlencoded body (RFC 5849 §3.5.2); this request has another kind of body',
       )
     }
     if (options.forceIncludeBody && signatureType !== 'body') {
       if (hasBody && typeof body !== 'string' && !(body instanceof Uint8Array)) {
-        throw new TypeError(
+        throw new InvalidArgumentError(
           'forceIncludeBody needs a string or Uint8Array body to compute oauth_body_hash; a stream or FormData cannot be hashed before it is sent',
         )
       }
@@ -222,7 +224,7 @@ function hostHeader(request: PreparedRequest): string | undefined {
   const host = request.headers['host']
   if (host === undefined) return undefined
   if (typeof host !== 'string' || !HOST.test(host) || !URL.canParse(`http://${host}`)) {
-    throw new TypeError(
+    throw new InvalidArgumentError(
       'the Host header must be one host[:port] (RFC 9110 §7.2), which the base string URI uses',
     )
   }
@@ -242,13 +244,16 @@ function isFormEncoded(request: PreparedRequest): boolean {
   return first?.toLowerCase().startsWith(FORM_CONTENT_TYPE) === true
 }
 
-/** §3.6 encoding of a protocol value, with a TypeError naming the parameter for a lone surrogate. */
+/** §3.6 encoding of a protocol value, with an InvalidArgumentError naming the parameter for a lone surrogate. */
 function encodeProtocolValue(name: string, value: string): string {
   try {
     return percentEncode(value)
   } catch (cause) {
     // The value itself may be a credential: the message names only the parameter.
-    throw new TypeError(`${name} must be well-formed Unicode (a lone surrogate has no UTF-8 form)`, { cause })
+    throw new InvalidArgumentError(
+      `${name} must be well-formed Unicode (a lone surrogate has no UTF-8 form)`,
+      { cause },
+    )
   }
 }
 
@@ -267,7 +272,9 @@ function assertAbsent(present: (name: string) => boolean, names: readonly string
   // oauth_signature too: the signer adds it last; a second one would be signed over and sent twice (§3.4.1.3.1).
   for (const name of [...names, 'oauth_signature']) {
     if (present(name)) {
-      throw new TypeError(`${name} is set by the OAuth 1 signer; remove it from the request's query and body`)
+      throw new InvalidArgumentError(
+        `${name} is set by the OAuth 1 signer; remove it from the request's query and body`,
+      )
     }
   }
 }

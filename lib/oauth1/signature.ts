@@ -1,9 +1,13 @@
 import { createHmac, createSecretKey, type KeyObject, sign } from 'node:crypto'
+import { InvalidOptionError } from '../errors.js'
 import type { KeyLike } from '../key-like.js'
 import { assertRsaKeySize, toPrivateKey } from '../keys.js'
 import { percentEncode } from './encoding.js'
 
-/** The RFC 5849 §3.4 methods, plus the SHA-2 variants providers added later (oauthlib, Mastercard). */
+/**
+ * The RFC 5849 §3.4 methods, plus the SHA-2 variants providers added later (oauthlib, Mastercard).
+ * @see https://www.rfc-editor.org/rfc/rfc5849#section-3.4
+ */
 export type SignatureMethod =
   | 'HMAC-SHA1'
   | 'HMAC-SHA256'
@@ -51,7 +55,7 @@ export interface Signer {
 
 /**
  * RFC 5849 §3.4.2 / §3.4.4 key: the encoded client secret and the encoded token secret joined by
- * "&", which stays even when either secret is empty. Throws TypeError for a secret that holds a
+ * "&", which stays even when either secret is empty. Throws InvalidOptionError for a secret that holds a
  * lone surrogate (it has no UTF-8 encoding).
  */
 export function signingKey(clientSecret = '', tokenSecret = ''): string {
@@ -59,15 +63,18 @@ export function signingKey(clientSecret = '', tokenSecret = ''): string {
     return `${percentEncode(clientSecret)}&${percentEncode(tokenSecret)}`
   } catch (cause) {
     // percentEncode's URIError (a lone surrogate has no UTF-8 form); the message names no secret.
-    throw new TypeError('clientSecret and tokenSecret must be well-formed Unicode (no lone surrogate)', {
-      cause,
-    })
+    throw new InvalidOptionError(
+      'clientSecret and tokenSecret must be well-formed Unicode (no lone surrogate)',
+      {
+        cause,
+      },
+    )
   }
 }
 
 /**
  * Creates a signer for `method`. The HMAC key, the PLAINTEXT signature and the RSA `KeyObject` are
- * computed once here, not per request. Throws `TypeError` when an RSA method has no usable key.
+ * computed once here, not per request. Throws InvalidOptionError when an RSA method has no usable key.
  */
 export function createSigner(method: SignatureMethod, credentials: SignerCredentials): Signer {
   const digest = DIGESTS[method]
@@ -81,7 +88,9 @@ export function createSigner(method: SignatureMethod, credentials: SignerCredent
     case 'RSA-SHA256':
     case 'RSA-SHA512': {
       if (credentials.rsaKey === undefined) {
-        throw new TypeError(`signature method ${method} needs rsaKey (an RSA private key); none was given`)
+        throw new InvalidOptionError(
+          `signature method ${method} needs rsaKey (an RSA private key); none was given`,
+        )
       }
       const key = toRsaPrivateKey(credentials.rsaKey, method)
       // §3.4.3: RSASSA-PKCS1-v1_5 (RFC 3447 §8.2), the node:crypto default padding for RSA keys.
@@ -113,7 +122,9 @@ export function toRsaPrivateKey(input: KeyLike, method: SignatureMethod): KeyObj
   const { key } = toPrivateKey(input, what)
   // §3.4.3 signs with RSASSA-PKCS1-v1_5: a plain RSA key, not an RSA-PSS-only one.
   if (key.asymmetricKeyType !== 'rsa') {
-    throw new TypeError(`${what} must be an RSA private key; got a private ${key.asymmetricKeyType} key`)
+    throw new InvalidOptionError(
+      `${what} must be an RSA private key; got a private ${key.asymmetricKeyType} key`,
+    )
   }
   assertRsaKeySize(key, what)
   return key

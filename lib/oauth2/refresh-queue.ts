@@ -9,7 +9,7 @@ export type Renewal<T> = (signal: AbortSignal, notAfter: number) => Promise<T>
 const ignore = () => {}
 
 /**
- * One serialized renewal queue per client (DESIGN.md "Refresh"). Every token-endpoint call that
+ * One serialized renewal queue per client (docs/design.md "Token renewal"). Every token-endpoint call that
  * changes the client's token runs here, one at a time, so a refresh token is never sent twice.
  * Automatic renewals are single-flight: while one is pending, every caller awaits that same
  * promise. Each renewal has its own deadline, which aborts its token request, so a stalled token

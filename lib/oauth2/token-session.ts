@@ -55,7 +55,7 @@ const MAX_EPOCH_SECONDS = 1e11
 
 /**
  * A session that holds an OAuth 2.0 access token and puts it on every request (RFC 6750),
- * renewing it before it expires through one serialized, single-flight queue (DESIGN.md "Refresh").
+ * renewing it before it expires through one serialized, single-flight queue (docs/design.md "Token renewal").
  * OAuth2Client and AssertionClient differ only in how they renew.
  */
 export abstract class TokenSession extends Session {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { type InspectOptions, inspect } from 'node:util'
 import { type JWTHeaderParameters, SignJWT } from 'jose'
+import { InvalidOptionError } from '../errors.js'
 import { checkKnownKeys, type OptionNames } from '../http/options.js'
 import type { AsymmetricAlgorithm, HmacAlgorithm, SigningKey } from '../keys.js'
 import type { ClientAuthMethod, ClientAuthRequest, ClientCredentials } from '../oauth2/client-auth-method.js'
@@ -58,22 +59,36 @@ export function signAssertion(params: SignAssertionParams): Promise<string> {
   return new SignJWT(payload).setProtectedHeader(header).sign(params.key.key)
 }
 
-/** The JWS algorithms this package signs with (RFC 7518 §3.1, RFC 8037 §3.1, RFC 9864). */
+/**
+ * The JWS algorithms this package signs with (RFC 7518 §3.1, RFC 8037 §3.1, RFC 9864).
+ * @see https://www.rfc-editor.org/rfc/rfc7518#section-3.1
+ */
 export type JwtAlgorithm = HmacAlgorithm | AsymmetricAlgorithm
 
-/** JWT header parameters (RFC 7515 §4.1), with an `alg` from those that fit. */
+/**
+ * JWT header parameters (RFC 7515 §4.1), with an `alg` from those that fit.
+ * @see https://www.rfc-editor.org/rfc/rfc7515#section-4.1
+ */
 export interface JwtHeader<A extends JwtAlgorithm = JwtAlgorithm> {
+  /** The signing algorithm. @see https://www.rfc-editor.org/rfc/rfc7515#section-4.1.1 */
   alg?: A
+  /** The key's id, for the server to pick the verification key. @see https://www.rfc-editor.org/rfc/rfc7515#section-4.1.4 */
   kid?: string
   [parameter: string]: unknown
 }
 
-/** Options shared by ClientSecretJWT and PrivateKeyJWT (API.md §3); `A` the algorithms that fit. */
+/**
+ * Options shared by ClientSecretJWT and PrivateKeyJWT; `A` the algorithms that fit.
+ * @see https://www.rfc-editor.org/rfc/rfc7523#section-3
+ */
 export interface JwtClientAuthOptions<A extends JwtAlgorithm = JwtAlgorithm> {
+  /** The signing algorithm (default HS256 or RS256), also taken from `headers.alg`. @see https://www.rfc-editor.org/rfc/rfc7518#section-3.1 */
   alg?: A
+  /** Extra claims for the assertion; `iss`, `sub`, `aud`, `exp`, `iat` and `jti` are set by the client. @see https://www.rfc-editor.org/rfc/rfc7523#section-3 */
   claims?: Record<string, unknown>
+  /** Extra JWT header parameters. @see https://www.rfc-editor.org/rfc/rfc7515#section-4.1 */
   headers?: JwtHeader<A>
-  /** Assertion lifetime in seconds (default 60). */
+  /** Assertion lifetime in seconds (default 60): its `exp` is this far after `iat`. @see https://www.rfc-editor.org/rfc/rfc7523#section-3 */
   expiresIn?: number
 }
 
@@ -87,6 +102,7 @@ export const JWT_CLIENT_AUTH_OPTIONS: OptionNames<JwtClientAuthOptions> = {
 /**
  * RFC 7523 §2.2 client authentication with a signed JWT: the shared half of client_secret_jwt and
  * private_key_jwt (OIDC Core §9). Subclasses say where the key comes from and which algorithms fit.
+ * @see https://www.rfc-editor.org/rfc/rfc7523#section-2.2
  */
 export abstract class JwtClientAuthMethod implements ClientAuthMethod {
   abstract readonly name: string
@@ -105,19 +121,19 @@ export abstract class JwtClientAuthMethod implements ClientAuthMethod {
     optionNames: readonly string[],
   ) {
     if (options === null || typeof options !== 'object') {
-      throw new TypeError(`${new.target.name}: options must be an object`)
+      throw new InvalidOptionError(`${new.target.name}: options must be an object`)
     }
     checkKnownKeys(`${new.target.name} option`, options, optionNames)
     const headerAlg = typeof options.headers?.['alg'] === 'string' ? options.headers['alg'] : undefined
     const alg = options.alg ?? headerAlg ?? defaultAlg
     if (!algorithms.includes(alg)) {
-      throw new TypeError(
+      throw new InvalidOptionError(
         `${new.target.name}: unsupported alg '${alg}'; expected one of ${algorithms.join(', ')}`,
       )
     }
     const expiresIn = options.expiresIn ?? DEFAULT_CLIENT_ASSERTION_LIFETIME
     if (!Number.isFinite(expiresIn) || expiresIn <= 0) {
-      throw new TypeError(`${new.target.name}: expiresIn must be a positive number of seconds`)
+      throw new InvalidOptionError(`${new.target.name}: expiresIn must be a positive number of seconds`)
     }
     this.alg = alg
     this.tokenEndpoint = tokenEndpoint
@@ -131,10 +147,17 @@ export abstract class JwtClientAuthMethod implements ClientAuthMethod {
   /** The key material to sign with for this client. */
   protected abstract keyFor(client: ClientCredentials): SigningKey
 
+  /**
+   * Adds a freshly signed client assertion to a token-endpoint request, and removes any other
+   * client credentials from it.
+   * @see https://www.rfc-editor.org/rfc/rfc7523#section-2.2
+   */
   async authenticate(request: ClientAuthRequest, client: ClientCredentials): Promise<void> {
     const clientId = client.clientId
     if (clientId === undefined || clientId === '') {
-      throw new TypeError(`${this.name} needs a clientId: it is the assertion's iss and sub (RFC 7523 §3)`)
+      throw new InvalidOptionError(
+        `${this.name} needs a clientId: it is the assertion's iss and sub (RFC 7523 §3)`,
+      )
     }
     const key = this.keyFor(client)
     // aud: the token endpoint when configured, else the endpoint being called (RFC 7523 §3 item 3).

@@ -1,7 +1,9 @@
+import { InvalidOptionError } from '../errors.js'
 import { HMAC_ALGORITHMS, type HmacAlgorithm, KeyCache, type SigningKey, toSecretKey } from '../keys.js'
 import type { ClientCredentials } from '../oauth2/client-auth-method.js'
 import { JWT_CLIENT_AUTH_OPTIONS, JwtClientAuthMethod, type JwtClientAuthOptions } from './assertion.js'
 
+/** ClientSecretJWT's options: the shared JWT options, with an HMAC `alg`. @see https://www.rfc-editor.org/rfc/rfc7518#section-3.2 */
 export type ClientSecretJWTOptions = JwtClientAuthOptions<HmacAlgorithm>
 
 /**
@@ -9,6 +11,8 @@ export type ClientSecretJWTOptions = JwtClientAuthOptions<HmacAlgorithm>
  * with HMAC under its client secret, so the secret itself never travels. Default alg HS256.
  *
  *   client.registerClientAuthMethod(new ClientSecretJWT(tokenEndpoint))
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc7523#section-2.2
  */
 export class ClientSecretJWT extends JwtClientAuthMethod {
   readonly name = 'client_secret_jwt'
@@ -20,7 +24,7 @@ export class ClientSecretJWT extends JwtClientAuthMethod {
 
   protected keyFor(client: ClientCredentials): SigningKey {
     if (client.clientSecret === undefined) {
-      throw new TypeError('client_secret_jwt needs a clientSecret to sign the client assertion')
+      throw new InvalidOptionError('client_secret_jwt needs a clientSecret to sign the client assertion')
     }
     return this.#keys.get(client.clientSecret)
   }

@@ -1,3 +1,4 @@
+import { InvalidOptionError } from '../errors.js'
 import type { OptionNames } from '../http/options.js'
 import type { KeyLike } from '../key-like.js'
 import {
@@ -11,10 +12,14 @@ import {
 import type { ClientCredentials } from '../oauth2/client-auth-method.js'
 import { JWT_CLIENT_AUTH_OPTIONS, JwtClientAuthMethod, type JwtClientAuthOptions } from './assertion.js'
 
+/** PrivateKeyJWT's options: the shared JWT options, with an asymmetric `alg`. @see https://www.rfc-editor.org/rfc/rfc7523#section-2.2 */
 export interface PrivateKeyJWTOptions extends JwtClientAuthOptions<AsymmetricAlgorithm> {
-  /** The private key; without it the client's `clientSecret` holds the key (API.md §2). */
+  /**
+   * The private key; without it the client's `clientSecret` holds the key (README "JWT client
+   * authentication"). @see https://www.rfc-editor.org/rfc/rfc7518#section-3.3
+   */
   key?: KeyLike
-  /** Header `kid`; default the key's JWK `kid`, if any. */
+  /** Header `kid`; default the key's JWK `kid`, if any. @see https://www.rfc-editor.org/rfc/rfc7515#section-4.1.4 */
   kid?: string
 }
 
@@ -29,6 +34,8 @@ const PRIVATE_KEY_JWT_OPTIONS: OptionNames<PrivateKeyJWTOptions> = {
  * private key; the server holds only the public key. Default alg RS256.
  *
  *   client.registerClientAuthMethod(new PrivateKeyJWT(tokenEndpoint, { key: pem }))
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc7523#section-2.2
  */
 export class PrivateKeyJWT extends JwtClientAuthMethod {
   readonly name = 'private_key_jwt'
@@ -51,7 +58,9 @@ export class PrivateKeyJWT extends JwtClientAuthMethod {
   protected keyFor(client: ClientCredentials): SigningKey {
     const input = this.#key ?? client.clientSecret
     if (input === undefined) {
-      throw new TypeError('private_key_jwt needs a private key: pass options.key or the client secret')
+      throw new InvalidOptionError(
+        'private_key_jwt needs a private key: pass options.key or the client secret',
+      )
     }
     return this.#keys.get(input)
   }

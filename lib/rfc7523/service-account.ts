@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import { InvalidOptionError } from '../errors.js'
 import { optionError } from '../http/options.js'
 import { toPrivateKey } from '../keys.js'
 import { scopeToString } from '../oauth2/parameters.js'
@@ -8,16 +9,17 @@ import { type AssertionClientOptions, checkRecord } from './assertion-client-opt
 /**
  * A Google service-account key file (what GOOGLE_APPLICATION_CREDENTIALS names): the fields this
  * package reads. Google's files carry more (project_id, client_id, auth_uri...), which are ignored.
+ * @see https://www.rfc-editor.org/rfc/rfc7523#section-2.1
  */
 export interface ServiceAccountKey {
   type: 'service_account'
-  /** The assertion's `iss` (and by default its `sub`). */
+  /** The assertion's `iss` (and by default its `sub`). @see https://www.rfc-editor.org/rfc/rfc7523#section-3 */
   client_email: string
-  /** PEM (PKCS#8); signs RS256 assertions. */
+  /** PEM (PKCS#8); signs RS256 assertions. @see https://www.rfc-editor.org/rfc/rfc7518#section-3.3 */
   private_key: string
-  /** Sent as the JWT header `kid`, so the server picks the right public key. */
+  /** Sent as the JWT header `kid`, so the server picks the right public key. @see https://www.rfc-editor.org/rfc/rfc7515#section-4.1.4 */
   private_key_id?: string
-  /** The token endpoint, and the assertion's `aud`. */
+  /** The token endpoint, and the assertion's `aud`. @see https://www.rfc-editor.org/rfc/rfc7523#section-3 */
   token_uri: string
   [field: string]: unknown
 }
@@ -46,10 +48,10 @@ function parseObject(text: string, where: string): Record<string, unknown> {
     // A file saved with a byte order mark is still JSON to its author.
     parsed = JSON.parse(text.replace(/^\uFEFF/, ''))
   } catch {
-    throw new TypeError(`${WHAT}: ${where} is not valid JSON`)
+    throw new InvalidOptionError(`${WHAT}: ${where} is not valid JSON`)
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new TypeError(`${WHAT}: ${where} is JSON but not an object; got ${kindOf(parsed)}`)
+    throw new InvalidOptionError(`${WHAT}: ${where} is JSON but not an object; got ${kindOf(parsed)}`)
   }
   return parsed as Record<string, unknown>
 }
@@ -58,7 +60,7 @@ function readKeyFile(path: string | URL): Record<string, unknown> {
   // Key text passed where a path belongs must not end up quoted in a "file not found" message
   // (a Windows path may hold a backslash before an n, so only armour and real breaks count).
   if (typeof path === 'string' && (path === '' || /[\r\n]|-----BEGIN/.test(path))) {
-    throw new TypeError(
+    throw new InvalidOptionError(
       `${WHAT}: expected the service-account JSON (object or text) or a file path; got a string that is neither (key text is not accepted here: pass the whole file)`,
     )
   }
@@ -67,7 +69,7 @@ function readKeyFile(path: string | URL): Record<string, unknown> {
     text = readFileSync(path, 'utf8')
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'unreadable'
-    throw new TypeError(`${WHAT}: could not read the service-account file ${String(path)} (${code})`)
+    throw new InvalidOptionError(`${WHAT}: could not read the service-account file ${String(path)} (${code})`)
   }
   return parseObject(text, `the file ${String(path)}`)
 }
@@ -80,7 +82,7 @@ function toObject(source: unknown): Record<string, unknown> {
   if (source !== null && typeof source === 'object' && !Array.isArray(source)) {
     return source as Record<string, unknown>
   }
-  throw new TypeError(
+  throw new InvalidOptionError(
     `${WHAT}: expected the service-account JSON (object or text) or a file path; got ${kindOf(source)}`,
   )
 }
@@ -88,7 +90,7 @@ function toObject(source: unknown): Record<string, unknown> {
 function requiredString(fields: Record<string, unknown>, name: string): string {
   const value = fields[name]
   if (typeof value !== 'string' || value === '') {
-    throw new TypeError(
+    throw new InvalidOptionError(
       `${WHAT}: the service account's ${name} must be a non-empty string; got ${value === undefined ? 'none' : kindOf(value)}`,
     )
   }
@@ -110,7 +112,7 @@ export function readServiceAccount(source: unknown): ServiceAccount {
         : type === undefined
           ? 'no type'
           : kindOf(type)
-    throw new TypeError(
+    throw new InvalidOptionError(
       `${WHAT}: expected a credentials file of type "service_account"; got ${got} (only a service account's private key can sign the assertion)`,
     )
   }
@@ -118,11 +120,11 @@ export function readServiceAccount(source: unknown): ServiceAccount {
   const privateKey = requiredString(fields, 'private_key')
   const tokenUri = requiredString(fields, 'token_uri')
   if (!URL.canParse(tokenUri)) {
-    throw new TypeError(`${WHAT}: the service account's token_uri must be an absolute URL`)
+    throw new InvalidOptionError(`${WHAT}: the service account's token_uri must be an absolute URL`)
   }
   const privateKeyId = fields.private_key_id
   if (privateKeyId !== undefined && typeof privateKeyId !== 'string') {
-    throw new TypeError(
+    throw new InvalidOptionError(
       `${WHAT}: the service account's private_key_id must be a string; got ${kindOf(privateKeyId)}`,
     )
   }
@@ -160,7 +162,7 @@ export function serviceAccountClientOptions(
   if (options === null || typeof options !== 'object') throw optionError('options', 'an object', options)
   for (const [name, field] of Object.entries(FROM_FILE)) {
     if (Object.hasOwn(options, name)) {
-      throw new TypeError(
+      throw new InvalidOptionError(
         `AssertionClient.fromServiceAccount: option \`${name}\` comes from the service account's ${field} and cannot be given`,
       )
     }
