@@ -25,6 +25,12 @@ export {
 } from './oauth1/client.js'
 export type { SignatureType } from './oauth1/placement.js'
 export type { SignatureMethod } from './oauth1/signature.js'
+export {
+  AssertionClient,
+  type AssertionClientOptions,
+  JWT_BEARER_GRANT_TYPE,
+  type ServiceAccountOptions,
+} from './oauth2/assertion-client.js'
 export type { AuthorizationUrl, AuthorizationUrlParams } from './oauth2/authorization-request.js'
 export type { TokenPlacement } from './oauth2/bearer.js'
 export { OAuth2Client, type OAuth2ClientOptions } from './oauth2/client.js'
@@ -34,6 +40,7 @@ export type {
   ClientAuthRequest,
   ClientCredentials,
 } from './oauth2/client-auth-method.js'
+export { ClientSecretJWT, type ClientSecretJWTOptions } from './oauth2/client-secret-jwt.js'
 export type {
   ComplianceHook,
   ComplianceHookName,
@@ -45,6 +52,7 @@ export type {
 export type { ExtensionGrantType, GrantType } from './oauth2/grant-type.js'
 export type { FetchTokenParams, RefreshTokenParams } from './oauth2/grants.js'
 export type { IntrospectionResponse } from './oauth2/introspection.js'
+export type { JwtAlgorithm, JwtHeader } from './oauth2/jwt-assertion.js'
 export type { AuthorizationServerMetadata } from './oauth2/metadata.js'
 export type { ExtraParams } from './oauth2/parameters.js'
 export {
@@ -53,19 +61,11 @@ export {
   generateCodeVerifier,
   generateToken,
 } from './oauth2/pkce.js'
+export { PrivateKeyJWT, type PrivateKeyJWTOptions } from './oauth2/private-key-jwt.js'
 export type { TokenHintParams } from './oauth2/revocation.js'
+export type { ServiceAccountKey } from './oauth2/service-account.js'
 export { isTokenExpired, type OAuth2Token } from './oauth2/token.js'
 export type { TokenSessionOptions, UpdateToken } from './oauth2/token-session.js'
-export type { JwtAlgorithm, JwtHeader } from './rfc7523/assertion.js'
-export {
-  AssertionClient,
-  type AssertionClientOptions,
-  JWT_BEARER_GRANT_TYPE,
-  type ServiceAccountOptions,
-} from './rfc7523/assertion-client.js'
-export { ClientSecretJWT, type ClientSecretJWTOptions } from './rfc7523/client-secret-jwt.js'
-export { PrivateKeyJWT, type PrivateKeyJWTOptions } from './rfc7523/private-key-jwt.js'
-export type { ServiceAccountKey } from './rfc7523/service-account.js'
 export {
   type PreparedRequest,
   type RequestOptions,

@@ -1,6 +1,6 @@
 /**
- * Fails when the folders of lib/ import each other in a circle (issue 13: `oauth2/` -> `rfc7523/`
- * -> `oauth2/`). `madge --circular` finds cycles between files; a cycle between folders can pass
+ * Fails when the folders of lib/ import each other in a circle (as `oauth2/` and a JWT
+ * folder once did). `madge --circular` finds cycles between files; a cycle between folders can pass
  * through different files of each folder, so this collapses madge's file graph to folders (a file
  * directly under lib/ is a node of its own) and looks for a cycle there. Type-only imports count:
  * they tie the folders together just the same.

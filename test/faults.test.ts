@@ -8,8 +8,8 @@ import { generateKeyPairSync } from 'node:crypto'
 import t from 'tap'
 import { InvalidResponseError, RequestTimeoutError } from '../lib/errors.js'
 import { OAuth1Client } from '../lib/oauth1/client.js'
+import { AssertionClient } from '../lib/oauth2/assertion-client.js'
 import { OAuth2Client } from '../lib/oauth2/client.js'
-import { AssertionClient } from '../lib/rfc7523/assertion-client.js'
 import { type Fault, startFaultServer } from './fixtures/fault-server.js'
 
 const TIMEOUT = 1_500

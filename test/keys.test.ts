@@ -12,8 +12,8 @@ import type { KeyLike } from '../lib/key-like.js'
 import { MIN_RSA_MODULUS_BITS, toPrivateKey, unescapePem } from '../lib/keys.js'
 import { OAuth1Client } from '../lib/oauth1/client.js'
 import { createSigner, type SignatureMethod } from '../lib/oauth1/signature.js'
-import { AssertionClient } from '../lib/rfc7523/assertion-client.js'
-import { PrivateKeyJWT } from '../lib/rfc7523/private-key-jwt.js'
+import { AssertionClient } from '../lib/oauth2/assertion-client.js'
+import { PrivateKeyJWT } from '../lib/oauth2/private-key-jwt.js'
 import { keyMaterial, leakedPart, thrownBy } from './fixtures/key-leak.js'
 
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 })

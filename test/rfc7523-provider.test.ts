@@ -12,8 +12,8 @@ import type {
   ClientAuthRequest,
   ClientCredentials,
 } from '../lib/oauth2/client-auth-method.js'
-import { ClientSecretJWT } from '../lib/rfc7523/client-secret-jwt.js'
-import { PrivateKeyJWT } from '../lib/rfc7523/private-key-jwt.js'
+import { ClientSecretJWT } from '../lib/oauth2/client-secret-jwt.js'
+import { PrivateKeyJWT } from '../lib/oauth2/private-key-jwt.js'
 import { CLIENT_PRIVATE_JWK, DEFAULT_CLIENTS, startProvider } from './fixtures/provider.js'
 
 const { secretJwt, privateKeyJwt } = DEFAULT_CLIENTS

@@ -45,7 +45,7 @@ const none: ClientAuthMethod = {
   },
 }
 
-/** The RFC 6749 methods; the RFC 7523 ones join them in lib/client-auth-registry.ts. */
+/** The RFC 6749 methods; the RFC 7523 ones join them in client-auth-registry.ts. */
 export const RFC6749_CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = [
   clientSecretBasic,
   clientSecretPost,

@@ -3,7 +3,7 @@
  * introspection.ts, authorization-request.ts and authorization-response.ts with its endpoints,
  * client authentication and compliance hooks; every call goes through lib/http/endpoint.ts.
  */
-import { defaultClientAuthMethods } from '../client-auth-registry.js'
+
 import { ClientClosedError, InvalidResponseError } from '../errors.js'
 import type { EndpointResult } from '../http/endpoint.js'
 import { endpointError, parseJsonObject } from '../http/endpoint-errors.js'
@@ -16,6 +16,7 @@ import {
   buildAuthorizationUrl,
 } from './authorization-request.js'
 import type { ClientAuthMethod } from './client-auth-method.js'
+import { defaultClientAuthMethods } from './client-auth-registry.js'
 import {
   checkAuthMethod,
   OAUTH2_CLIENT_OPTIONS,

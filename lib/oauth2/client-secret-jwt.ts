@@ -1,7 +1,7 @@
 import { InvalidOptionError } from '../errors.js'
 import { HMAC_ALGORITHMS, type HmacAlgorithm, KeyCache, type SigningKey, toSecretKey } from '../keys.js'
-import type { ClientCredentials } from '../oauth2/client-auth-method.js'
-import { JWT_CLIENT_AUTH_OPTIONS, JwtClientAuthMethod, type JwtClientAuthOptions } from './assertion.js'
+import type { ClientCredentials } from './client-auth-method.js'
+import { JWT_CLIENT_AUTH_OPTIONS, JwtClientAuthMethod, type JwtClientAuthOptions } from './jwt-assertion.js'
 
 /** ClientSecretJWT's options: the shared JWT options, with an HMAC `alg`. @see https://www.rfc-editor.org/rfc/rfc7518#section-3.2 */
 export type ClientSecretJWTOptions = JwtClientAuthOptions<HmacAlgorithm>

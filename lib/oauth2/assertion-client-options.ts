@@ -1,10 +1,10 @@
 /** The options of the RFC 7523 §2.1 JWT bearer grant client (RFC 7521 §4.1 for the request). */
 import { type OptionNames, optionError } from '../http/options.js'
 import type { KeyLike } from '../key-like.js'
-import type { ClientAuthMethod, ClientAuthMethodName } from '../oauth2/client-auth-method.js'
-import type { ExtensionGrantType } from '../oauth2/grant-type.js'
-import { TOKEN_SESSION_OPTIONS, type TokenSessionOptions } from '../oauth2/token-session.js'
-import type { JwtHeader } from './assertion.js'
+import type { ClientAuthMethod, ClientAuthMethodName } from './client-auth-method.js'
+import type { ExtensionGrantType } from './grant-type.js'
+import type { JwtHeader } from './jwt-assertion.js'
+import { TOKEN_SESSION_OPTIONS, type TokenSessionOptions } from './token-session.js'
 
 export interface AssertionClientOptions extends TokenSessionOptions {
   /** Where the assertion is exchanged for an access token. */

@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs'
 import { InvalidOptionError } from '../errors.js'
 import { optionError } from '../http/options.js'
 import { toPrivateKey } from '../keys.js'
-import { scopeToString } from '../oauth2/parameters.js'
 import { type AssertionClientOptions, checkRecord } from './assertion-client-options.js'
+import { scopeToString } from './parameters.js'
 
 /**
  * A Google service-account key file (what GOOGLE_APPLICATION_CREDENTIALS names): the fields this

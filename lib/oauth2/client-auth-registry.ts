@@ -1,11 +1,11 @@
 /**
- * The client authentication methods every client knows (RFC 6749 §2.3.1, RFC 7523 §2.2), built
- * here, above both protocol folders, so lib/oauth2/ never imports lib/rfc7523/ (which builds on it).
+ * The client authentication methods every client knows (RFC 6749 §2.3.1, RFC 7523 §2.2), gathered
+ * apart from client-auth.ts, which the JWT methods' own module builds on.
  */
-import { RFC6749_CLIENT_AUTH_METHODS } from './oauth2/client-auth.js'
-import type { ClientAuthMethod } from './oauth2/client-auth-method.js'
-import { ClientSecretJWT } from './rfc7523/client-secret-jwt.js'
-import { PrivateKeyJWT } from './rfc7523/private-key-jwt.js'
+import { RFC6749_CLIENT_AUTH_METHODS } from './client-auth.js'
+import type { ClientAuthMethod } from './client-auth-method.js'
+import { ClientSecretJWT } from './client-secret-jwt.js'
+import { PrivateKeyJWT } from './private-key-jwt.js'
 
 /**
  * A fresh registry of the built-in methods. client_secret_jwt and private_key_jwt get a default

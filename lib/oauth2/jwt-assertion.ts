@@ -4,7 +4,7 @@ import { type JWTHeaderParameters, SignJWT } from 'jose'
 import { InvalidOptionError } from '../errors.js'
 import { checkKnownKeys, type OptionNames } from '../http/options.js'
 import type { AsymmetricAlgorithm, HmacAlgorithm, SigningKey } from '../keys.js'
-import type { ClientAuthMethod, ClientAuthRequest, ClientCredentials } from '../oauth2/client-auth-method.js'
+import type { ClientAuthMethod, ClientAuthRequest, ClientCredentials } from './client-auth-method.js'
 
 /** RFC 7523 §2.2: the client_assertion_type of a JWT client assertion. */
 export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'

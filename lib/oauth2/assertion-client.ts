@@ -1,4 +1,3 @@
-import { defaultClientAuthMethods } from '../client-auth-registry.js'
 import { endpointError } from '../http/endpoint-errors.js'
 import { checkOneOf, checkPositiveNumber, checkString, checkUrl, optionError } from '../http/options.js'
 import type { KeyLike } from '../key-like.js'
@@ -11,22 +10,23 @@ import {
   toPrivateKey,
   toSecretKey,
 } from '../keys.js'
-import type { ClientAuthMethod } from '../oauth2/client-auth-method.js'
-import { checkGrantType } from '../oauth2/grant-type.js'
-import { appendParams, scopeToString } from '../oauth2/parameters.js'
-import { type OAuth2Token, parseTokenResponse } from '../oauth2/token.js'
-import { type ObtainedToken, TokenSession } from '../oauth2/token-session.js'
-import { signAssertion } from './assertion.js'
 import {
   ASSERTION_CLIENT_OPTIONS,
   type AssertionClientOptions,
   checkRecord,
 } from './assertion-client-options.js'
+import type { ClientAuthMethod } from './client-auth-method.js'
+import { defaultClientAuthMethods } from './client-auth-registry.js'
+import { checkGrantType } from './grant-type.js'
+import { signAssertion } from './jwt-assertion.js'
+import { appendParams, scopeToString } from './parameters.js'
 import {
   type ServiceAccountKey,
   type ServiceAccountOptions,
   serviceAccountClientOptions,
 } from './service-account.js'
+import { type OAuth2Token, parseTokenResponse } from './token.js'
+import { type ObtainedToken, TokenSession } from './token-session.js'
 
 export { ASSERTION_CLIENT_OPTIONS, type AssertionClientOptions } from './assertion-client-options.js'
 export type { ServiceAccountOptions } from './service-account.js'

@@ -9,8 +9,8 @@ import {
   type SigningKey,
   toPrivateKey,
 } from '../keys.js'
-import type { ClientCredentials } from '../oauth2/client-auth-method.js'
-import { JWT_CLIENT_AUTH_OPTIONS, JwtClientAuthMethod, type JwtClientAuthOptions } from './assertion.js'
+import type { ClientCredentials } from './client-auth-method.js'
+import { JWT_CLIENT_AUTH_OPTIONS, JwtClientAuthMethod, type JwtClientAuthOptions } from './jwt-assertion.js'
 
 /** PrivateKeyJWT's options: the shared JWT options, with an asymmetric `alg`. @see https://www.rfc-editor.org/rfc/rfc7523#section-2.2 */
 export interface PrivateKeyJWTOptions extends JwtClientAuthOptions<AsymmetricAlgorithm> {
