@@ -1,11 +1,10 @@
 /**
  * OAuth2Client (RFC 6749): coordinates the wire functions of grants.ts, revocation.ts,
  * introspection.ts, authorization-request.ts and authorization-response.ts with its endpoints,
- * client authentication and compliance hooks; every call goes through lib/http/endpoint.ts.
+ * client authentication and compliance hooks; every endpoint call goes through client-endpoints.ts.
  */
 
 import { ClientClosedError, InvalidResponseError } from '../errors.js'
-import type { EndpointResult } from '../http/endpoint.js'
 import { endpointError, parseJsonObject } from '../http/endpoint-errors.js'
 import { checkString, optionError } from '../http/options.js'
 import type { PreparedRequest } from '../http/prepared-request.js'
@@ -17,6 +16,7 @@ import {
 } from './authorization-request.js'
 import type { ClientAuthMethod } from './client-auth-method.js'
 import { defaultClientAuthMethods } from './client-auth-registry.js'
+import { ClientEndpoints } from './client-endpoints.js'
 import {
   checkAuthMethod,
   OAUTH2_CLIENT_OPTIONS,
@@ -48,26 +48,7 @@ import { type ObtainedToken, TokenSession } from './token-session.js'
 /** The options are declared with their checks; OAuth2Client's users find the type here too. */
 export type { OAuth2ClientOptions }
 
-/** The option that configures each endpoint, for the message when none is known. */
-const ENDPOINT_OPTIONS: Readonly<Record<string, string>> = {
-  'token endpoint': 'tokenEndpoint',
-  'revocation endpoint': 'revocationEndpoint',
-  'introspection endpoint': 'introspectionEndpoint',
-}
-
-interface EndpointCall {
-  /** For messages: 'token endpoint', 'revocation endpoint', ... */
-  what: string
-  authMethod: string
-  headers?: Record<string, string> | undefined
-  signal?: AbortSignal | undefined
-  /** Epoch ms: retries stop here (a renewal's deadline). */
-  notAfter?: number
-  /** A refresh-token grant: repeated only when it provably never reached the server. */
-  refresh?: boolean
-  requestHook?: 'refresh_token_request' | 'revoke_token_request' | 'introspect_token_request'
-  responseHook?: 'access_token_response' | 'refresh_token_response'
-}
+const TOKEN_ENDPOINT = { label: 'token endpoint', option: 'tokenEndpoint' } as const
 
 /**
  * An OAuth 2.0 client (RFC 6749) that is also a pooled HTTP session: every request carries the
@@ -76,22 +57,26 @@ interface EndpointCall {
 export class OAuth2Client extends TokenSession {
   readonly #clientId: string | undefined
   readonly #clientSecret: string | KeyLike | undefined
-  readonly #tokenAuthMethod: string
-  readonly #revocationAuthMethod: string
   protected static override readonly optionNames: readonly string[] = Object.keys(OAUTH2_CLIENT_OPTIONS)
   /** Scope, redirect URI, PKCE method, grant type and explicit endpoints, from the options. */
   readonly #settings: RequestSettings
   #metadata: AuthorizationServerMetadata
   readonly #authMethods = defaultClientAuthMethods()
   readonly #hooks = new ComplianceHookRegistry()
+  readonly #endpoints: ClientEndpoints
   constructor(options: OAuth2ClientOptions = {}) {
     super(options)
     this.#clientId = checkString('clientId', options.clientId)
     if (options.clientSecret === null) throw optionError('clientSecret', 'a string or a key', null)
     this.#clientSecret = options.clientSecret
-    const selected = selectAuthMethods(this.#authMethods, options)
-    this.#tokenAuthMethod = selected.token
-    this.#revocationAuthMethod = selected.revocation
+    this.#endpoints = new ClientEndpoints({
+      send: call => this.callEndpoint(call),
+      credentials: { clientId: this.#clientId, clientSecret: this.#clientSecret },
+      authMethods: this.#authMethods,
+      selected: selectAuthMethods(this.#authMethods, options),
+      hooks: this.#hooks,
+      secrets: () => this.secrets(),
+    })
     this.#settings = readRequestSettings(options)
     this.#metadata = { ...options.metadata, ...this.#settings.explicitEndpoints }
   }
@@ -196,17 +181,10 @@ export class OAuth2Client extends TokenSession {
       return token
     }
     const { headers, signal } = params
-    const { response, sentAt, sent } = await this.#callEndpoint(
+    const { response, sentAt, sent } = await this.#endpoints.post(
       url ?? this.#metadata.token_endpoint,
       request.body,
-      {
-        what: 'token endpoint',
-        authMethod: this.#tokenAuthMethod,
-        headers,
-        signal,
-        notAfter,
-        responseHook: 'access_token_response',
-      },
+      { ...TOKEN_ENDPOINT, headers, signal, notAfter, responseHook: 'access_token_response' },
     )
     const token = parseTokenResponse(response, sentAt, [...sent, ...this.secrets()])
     this.storeToken(token)
@@ -239,16 +217,19 @@ export class OAuth2Client extends TokenSession {
     notAfter: number,
   ): Promise<ObtainedToken> {
     const { body, refreshToken } = refreshTokenRequest(params, this.token?.refresh_token)
-    const { response, sentAt, sent } = await this.#callEndpoint(url ?? this.#metadata.token_endpoint, body, {
-      what: 'token endpoint',
-      authMethod: this.#tokenAuthMethod,
-      headers: params.headers,
-      signal: deadline,
-      notAfter,
-      refresh: true,
-      requestHook: 'refresh_token_request',
-      responseHook: 'refresh_token_response',
-    })
+    const { response, sentAt, sent } = await this.#endpoints.post(
+      url ?? this.#metadata.token_endpoint,
+      body,
+      {
+        ...TOKEN_ENDPOINT,
+        headers: params.headers,
+        signal: deadline,
+        notAfter,
+        refresh: true,
+        requestHook: 'refresh_token_request',
+        responseHook: 'refresh_token_response',
+      },
+    )
     const token = parseTokenResponse(response, sentAt, [...sent, ...this.secrets()])
     // RFC 6749 §6: without a new refresh token, the old one stays valid.
     token.refresh_token ??= refreshToken
@@ -279,12 +260,13 @@ export class OAuth2Client extends TokenSession {
   /** Revokes a token (RFC 7009); by default the refresh token, else the access token. */
   async revokeToken(url?: string, params: TokenHintParams = {}): Promise<void> {
     if (this.closed) throw new ClientClosedError()
-    const { response, sent } = await this.#callEndpoint(
+    const { response, sent } = await this.#endpoints.post(
       url ?? this.#metadata.revocation_endpoint,
       tokenHintBody(params, this.token),
       {
-        what: 'revocation endpoint',
-        authMethod: this.#revocationAuthMethod,
+        label: 'revocation endpoint',
+        option: 'revocationEndpoint',
+        auth: 'revocation',
         signal: params.signal,
         requestHook: 'revoke_token_request',
       },
@@ -295,74 +277,17 @@ export class OAuth2Client extends TokenSession {
   /** Asks the introspection endpoint about a token (RFC 7662); by default the refresh token, else the access token. */
   async introspectToken(url?: string, params: TokenHintParams = {}): Promise<IntrospectionResponse> {
     if (this.closed) throw new ClientClosedError()
-    const { response, sent } = await this.#callEndpoint(
+    const { response, sent } = await this.#endpoints.post(
       url ?? this.#metadata.introspection_endpoint,
       tokenHintBody(params, this.token),
       {
-        what: 'introspection endpoint',
-        authMethod: this.#tokenAuthMethod,
+        label: 'introspection endpoint',
+        option: 'introspectionEndpoint',
         signal: params.signal,
         requestHook: 'introspect_token_request',
       },
     )
     return readIntrospectionResponse(response, [...sent, ...this.secrets()])
-  }
-
-  /**
-   * One authenticated POST to an OAuth endpoint, with its hooks, capped body and deadline. `sent`
-   * holds the secrets the request carried, as sent, for redacting the answer.
-   */
-  async #callEndpoint(
-    url: string | undefined,
-    body: URLSearchParams,
-    call: EndpointCall,
-  ): Promise<EndpointResult> {
-    if (url === undefined) {
-      throw new TypeError(
-        `no ${call.what}: set the \`${ENDPOINT_OPTIONS[call.what]}\` option or use OAuth2Client.discover()`,
-      )
-    }
-    let target = new URL(url)
-    let headers: Record<string, string> = {
-      accept: 'application/json',
-      'content-type': 'application/x-www-form-urlencoded',
-      ...call.headers,
-    }
-    if (call.requestHook !== undefined && this.#hooks.has(call.requestHook)) {
-      const hooked = await this.#hooks.run(call.requestHook, {
-        url: target.href,
-        headers,
-        body: body.toString(),
-      })
-      target = new URL(hooked.url)
-      headers = { ...hooked.headers }
-      body = new URLSearchParams(hooked.body)
-    }
-    const method = this.#authMethod(call.authMethod)
-    const responseHook = call.responseHook
-    // Any failure answer ends the call there, parsed once, naming the endpoint when it is no OAuth error.
-    return this.callEndpoint({
-      label: call.what,
-      url: target,
-      headers,
-      body,
-      authenticate: attempt =>
-        method.authenticate(
-          { method: 'POST', url: attempt.url, headers: attempt.headers, body: attempt.body! },
-          { clientId: this.#clientId, clientSecret: this.#clientSecret },
-        ),
-      signal: call.signal,
-      notAfter: call.notAfter,
-      onlyIfUnsent: call.refresh === true,
-      ...(responseHook === undefined ? {} : { review: response => this.#hooks.run(responseHook, response) }),
-      failure: endpointError,
-      secrets: this.secrets(),
-    })
-  }
-
-  /** The constructor checked that a method serves every name it selected; none is ever removed. */
-  #authMethod(name: string): ClientAuthMethod {
-    return this.#authMethods.get(name)!
   }
 
   protected override secrets(): (string | undefined)[] {
@@ -379,7 +304,7 @@ export class OAuth2Client extends TokenSession {
       ...super.describe(),
       clientId: this.#clientId,
       tokenEndpoint: this.#metadata.token_endpoint,
-      tokenEndpointAuthMethod: this.#tokenAuthMethod,
+      tokenEndpointAuthMethod: this.#endpoints.tokenAuthMethod,
     }
   }
 }

@@ -1,0 +1,106 @@
+/**
+ * The client-authenticated calls an OAuth2Client makes to its authorization server: the RFC 6749
+ * §3.2 token endpoint, RFC 7009 revocation, RFC 7662 introspection and the endpoints of the
+ * extensions, each authenticated by the configured method (RFC 6749 §2.3) and passed through the
+ * compliance hooks. They all go through lib/http/endpoint.ts; the wire messages are built and read
+ * by the RFC-named modules beside this one.
+ */
+import { InvalidArgumentError } from '../errors.js'
+import type { EndpointCall, EndpointResult } from '../http/endpoint.js'
+import { endpointError } from '../http/endpoint-errors.js'
+import type { ClientAuthMethod, ClientCredentials } from './client-auth-method.js'
+import type { ComplianceHookRegistry } from './compliance-hooks.js'
+
+export interface ClientEndpointCall {
+  /** The endpoint's name in messages: 'token endpoint', 'revocation endpoint', ... */
+  label: string
+  /** The client option that configures the endpoint, named when no URL is known. */
+  option: string
+  /** Whose client authentication applies: the token endpoint's (default) or revocation's. */
+  auth?: 'token' | 'revocation'
+  headers?: Record<string, string> | undefined
+  signal?: AbortSignal | undefined
+  /** Epoch ms: retries stop here (a renewal's deadline). */
+  notAfter?: number | undefined
+  /** A refresh-token grant: repeated only when it provably never reached the server (RFC 6749 §6). */
+  refresh?: boolean
+  requestHook?: 'refresh_token_request' | 'revoke_token_request' | 'introspect_token_request'
+  responseHook?: 'access_token_response' | 'refresh_token_response'
+}
+
+export interface ClientEndpointsSetup {
+  /** The session's one endpoint path (Session.callEndpoint). */
+  send: (call: EndpointCall) => Promise<EndpointResult>
+  credentials: ClientCredentials
+  /** The client's registry: registerClientAuthMethod may replace a method later. */
+  authMethods: ReadonlyMap<string, ClientAuthMethod>
+  /** The method names selected for the token endpoint (also introspection and the extensions) and for revocation. */
+  selected: { token: string; revocation: string }
+  hooks: ComplianceHookRegistry
+  /** The secrets the client holds at the time of a call, redacted from failure messages. */
+  secrets: () => (string | undefined)[]
+}
+
+/** One authenticated POST per call; see ClientEndpointCall for what varies between endpoints. */
+export class ClientEndpoints {
+  readonly #setup: ClientEndpointsSetup
+
+  constructor(setup: ClientEndpointsSetup) {
+    this.#setup = setup
+  }
+
+  /** The client authentication method in use for token-endpoint calls. */
+  get tokenAuthMethod(): string {
+    return this.#setup.selected.token
+  }
+
+  /**
+   * POSTs `body` to `url` with the client's authentication, the call's hooks, capped answer and
+   * deadline. A non-2xx answer rejects (RFC 6749 §5.2's error, or one naming the endpoint). `sent`
+   * holds the secrets the request carried, as sent, for redacting the answer.
+   */
+  async post(
+    url: string | undefined,
+    body: URLSearchParams,
+    call: ClientEndpointCall,
+  ): Promise<EndpointResult> {
+    if (url === undefined) {
+      throw new InvalidArgumentError(
+        `no ${call.label}: set the \`${call.option}\` option or use OAuth2Client.discover()`,
+      )
+    }
+    const { send, credentials, authMethods, selected, hooks, secrets } = this.#setup
+    let target = new URL(url)
+    let headers: Record<string, string> = {
+      accept: 'application/json',
+      'content-type': 'application/x-www-form-urlencoded',
+      ...call.headers,
+    }
+    if (call.requestHook !== undefined && hooks.has(call.requestHook)) {
+      const hooked = await hooks.run(call.requestHook, { url: target.href, headers, body: body.toString() })
+      target = new URL(hooked.url)
+      headers = { ...hooked.headers }
+      body = new URLSearchParams(hooked.body)
+    }
+    // The client's constructor checked that a method serves every selected name; none is ever removed.
+    const method = authMethods.get(call.auth === 'revocation' ? selected.revocation : selected.token)!
+    const responseHook = call.responseHook
+    return send({
+      label: call.label,
+      url: target,
+      headers,
+      body,
+      authenticate: attempt =>
+        method.authenticate(
+          { method: 'POST', url: attempt.url, headers: attempt.headers, body: attempt.body! },
+          credentials,
+        ),
+      signal: call.signal,
+      notAfter: call.notAfter,
+      onlyIfUnsent: call.refresh === true,
+      ...(responseHook === undefined ? {} : { review: response => hooks.run(responseHook, response) }),
+      failure: endpointError,
+      secrets: secrets(),
+    })
+  }
+}
