@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream'
+import { InvalidArgumentError } from '../errors.js'
 import {
   type DispatchHeaders,
   firstHeader,
@@ -55,7 +56,7 @@ export function toSearchParams(input: QueryInput | FormInput): URLSearchParams {
  */
 export function parseUrl(url: string | URL, baseUrl: URL | undefined): URL {
   if (baseUrl !== undefined && typeof url === 'string' && /^\s*[/\\]{2}/.test(url)) {
-    throw new TypeError(
+    throw new InvalidArgumentError(
       "a request URL that begins with '//' names another host than baseUrl's: pass an absolute URL or a path",
     )
   }
@@ -221,7 +222,8 @@ export function prepareRequest(
     (options.body != null ? 1 : 0) +
     (options.json !== undefined ? 1 : 0) +
     (options.form !== undefined ? 1 : 0)
-  if (bodies > 1) throw new TypeError('request options: give only one of `body`, `json` and `form`')
+  if (bodies > 1)
+    throw new InvalidArgumentError('request options: give only one of `body`, `json` and `form`')
   if (options.json !== undefined) {
     body = JSON.stringify(options.json)
     headers['content-type'] ??= 'application/json'

@@ -1,4 +1,5 @@
 /** OAuth1Client's options and call parameters (RFC 5849 §2 for the credentials requests). */
+import { InvalidOptionError } from '../errors.js'
 import { type OptionNames, optionError } from '../http/options.js'
 import type { SessionOptions } from '../http/session-options.js'
 import { SESSION_OPTIONS } from '../http/session-options.js'
@@ -70,7 +71,7 @@ export function checkToken(value: unknown): OAuth1Token | undefined {
   }
   for (const name of ['oauth_token_secret', 'oauth_verifier'] as const) {
     if (token[name] !== undefined && typeof token[name] !== 'string') {
-      throw new TypeError(`token.${name} must be a string, got ${typeof token[name]}`)
+      throw new InvalidOptionError(`token.${name} must be a string, got ${typeof token[name]}`)
     }
   }
   return { ...token, oauth_token_secret: token.oauth_token_secret ?? '' } as OAuth1Token

@@ -1,5 +1,11 @@
 import type { KeyObject } from 'node:crypto'
-import { MismatchingStateError, MissingTokenError, OAuthError } from '../errors.js'
+import {
+  InvalidArgumentError,
+  InvalidOptionError,
+  MismatchingStateError,
+  MissingTokenError,
+  OAuthError,
+} from '../errors.js'
 import { firstHeader } from '../http/headers.js'
 import { checkOneOf, checkString, checkUrl, optionError } from '../http/options.js'
 import type { PreparedRequest } from '../http/prepared-request.js'
@@ -103,7 +109,7 @@ export class OAuth1Client extends Session {
             ...(verifier && { oauth_verifier: verifier }),
           }
     if (token === undefined && verifier !== undefined) {
-      throw new TypeError('option `verifier` needs `token` (the temporary credentials it verifies)')
+      throw new InvalidOptionError('option `verifier` needs `token` (the temporary credentials it verifies)')
     }
     this.#signer = this.#createSigner(this.#token?.oauth_token_secret)
   }
@@ -130,7 +136,9 @@ export class OAuth1Client extends Session {
     for (const [name, value] of Object.entries(extra)) {
       if (value === undefined) continue
       if (name.startsWith('oauth_')) {
-        throw new TypeError(`fetchRequestToken: ${name} is a protocol parameter the client sets itself`)
+        throw new InvalidArgumentError(
+          `fetchRequestToken: ${name} is a protocol parameter the client sets itself`,
+        )
       }
       for (const item of Array.isArray(value) ? value : [value]) form.append(name, String(item))
     }

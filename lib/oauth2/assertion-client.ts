@@ -1,3 +1,4 @@
+import { InvalidOptionError } from '../errors.js'
 import { endpointError } from '../http/endpoint-errors.js'
 import { checkOneOf, checkPositiveNumber, checkString, checkUrl, optionError } from '../http/options.js'
 import type { KeyLike } from '../key-like.js'
@@ -64,7 +65,7 @@ function importKey(key: unknown, alg: string): SigningKey {
   try {
     assertKeyFitsAlgorithm(imported.key, alg as AsymmetricAlgorithm)
   } catch (err) {
-    throw new TypeError(`option \`key\` does not fit header.alg: ${(err as Error).message}`)
+    throw new InvalidOptionError(`option \`key\` does not fit header.alg: ${(err as Error).message}`)
   }
   return imported
 }

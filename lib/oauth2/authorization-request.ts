@@ -2,6 +2,7 @@
  * The authorization request URL (RFC 6749 §4.1.1 code, §4.2.1 implicit) with its state (§10.12),
  * the RFC 7636 §4.3 PKCE challenge and the OpenID Connect Core §3.1.2.1 nonce.
  */
+import { InvalidArgumentError, InvalidOptionError } from '../errors.js'
 import { checkKnownKeys } from '../http/options.js'
 import { appendQuery } from '../http/syntax.js'
 import { appendParams, scopeToString } from './parameters.js'
@@ -68,7 +69,7 @@ export interface AuthorizationRequestDefaults {
 function checkExtraParams(value: unknown): Record<string, string | string[]> {
   if (value === undefined) return {}
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new TypeError(
+    throw new InvalidArgumentError(
       'createAuthorizationUrl: `extraParams` must be an object of parameter names to strings',
     )
   }
@@ -76,10 +77,12 @@ function checkExtraParams(value: unknown): Record<string, string | string[]> {
   for (const [name, item] of Object.entries(params)) {
     const own = OWN_AUTHORIZATION_PARAMS[name]
     if (own !== undefined) {
-      throw new TypeError(`createAuthorizationUrl: extraParams.${name} is set from ${own}, not extraParams`)
+      throw new InvalidArgumentError(
+        `createAuthorizationUrl: extraParams.${name} is set from ${own}, not extraParams`,
+      )
     }
     if (typeof item !== 'string' && !(Array.isArray(item) && item.every(i => typeof i === 'string'))) {
-      throw new TypeError(
+      throw new InvalidArgumentError(
         `createAuthorizationUrl: extraParams.${name} must be a string or an array of strings`,
       )
     }
@@ -99,7 +102,7 @@ export function buildAuthorizationUrl(
   checkKnownKeys('createAuthorizationUrl parameter', params, AUTHORIZATION_URL_PARAMS)
   const extra = checkExtraParams(params.extraParams)
   if (endpoint === undefined)
-    throw new TypeError('createAuthorizationUrl: pass a URL or configure authorizationEndpoint')
+    throw new InvalidOptionError('createAuthorizationUrl: pass a URL or configure authorizationEndpoint')
   const { state: givenState, codeVerifier: givenVerifier, nonce: givenNonce, scope, redirectUri } = params
   const state = givenState ?? generateToken()
   const type = params.responseType ?? 'code'

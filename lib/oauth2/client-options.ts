@@ -2,6 +2,7 @@
  * OAuth2Client's options: their types and checks, the client authentication method each endpoint
  * uses (RFC 6749 §2.3, RFC 7591 §2 names), and the endpoints given explicitly (RFC 8414 §2 names).
  */
+import { type InvalidArgumentError, InvalidOptionError } from '../errors.js'
 import { checkOneOf, checkString, checkUrl, type OptionNames, optionError, suggest } from '../http/options.js'
 import type { KeyLike } from '../key-like.js'
 import type { ClientAuthMethod, ClientAuthMethodName } from './client-auth-method.js'
@@ -54,8 +55,15 @@ export const OAUTH2_CLIENT_OPTIONS: OptionNames<OAuth2ClientOptions> = {
   metadata: true,
 }
 
-/** A ClientAuthMethod object: a string `name` and an `authenticate` function. */
-export function checkAuthMethod(what: string, value: unknown): ClientAuthMethod {
+/**
+ * A ClientAuthMethod object: a string `name` and an `authenticate` function. `Invalid` is the error
+ * to throw: an option's by default, an argument's for registerClientAuthMethod.
+ */
+export function checkAuthMethod(
+  what: string,
+  value: unknown,
+  Invalid: typeof InvalidOptionError | typeof InvalidArgumentError = InvalidOptionError,
+): ClientAuthMethod {
   const method = value as ClientAuthMethod
   if (
     value === null ||
@@ -63,7 +71,7 @@ export function checkAuthMethod(what: string, value: unknown): ClientAuthMethod 
     typeof method.name !== 'string' ||
     typeof method.authenticate !== 'function'
   ) {
-    throw new TypeError(`${what}: expected an object with a string \`name\` and an \`authenticate\` function`)
+    throw new Invalid(`${what}: expected an object with a string \`name\` and an \`authenticate\` function`)
   }
   return method
 }
@@ -81,7 +89,7 @@ function selectAuthMethod(
   if (typeof value === 'string') {
     if (methods.has(value)) return value
     const guess = suggest(value, [...methods.keys()])
-    throw new TypeError(
+    throw new InvalidOptionError(
       `option \`${option}\`: '${value}' is not a built-in client auth method${guess === undefined ? '' : ` (did you mean '${guess}'?)`}; for a method of your own, pass the ClientAuthMethod object itself as \`${option}\``,
     )
   }
@@ -108,7 +116,7 @@ export function selectAuthMethods(
     forToken !== forRevocation &&
     forToken?.name === forRevocation?.name
   ) {
-    throw new TypeError(
+    throw new InvalidOptionError(
       `options \`tokenEndpointAuthMethod\` and \`revocationEndpointAuthMethod\` are two different methods named '${forToken?.name}'`,
     )
   }

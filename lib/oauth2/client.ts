@@ -4,7 +4,12 @@
  * client authentication and compliance hooks; every call goes through lib/http/endpoint.ts.
  */
 
-import { ClientClosedError, InvalidResponseError } from '../errors.js'
+import {
+  ClientClosedError,
+  InvalidArgumentError,
+  InvalidOptionError,
+  InvalidResponseError,
+} from '../errors.js'
 import type { EndpointResult } from '../http/endpoint.js'
 import { endpointError, parseJsonObject } from '../http/endpoint-errors.js'
 import { checkString, optionError } from '../http/options.js'
@@ -153,7 +158,7 @@ export class OAuth2Client extends TokenSession {
    * (e.g. a ClientSecretJWT with a fixed audience in place of the default one).
    */
   registerClientAuthMethod(method: ClientAuthMethod): void {
-    checkAuthMethod('registerClientAuthMethod', method)
+    checkAuthMethod('registerClientAuthMethod', method, InvalidArgumentError)
     this.#authMethods.set(method.name, method)
   }
 
@@ -318,7 +323,7 @@ export class OAuth2Client extends TokenSession {
     call: EndpointCall,
   ): Promise<EndpointResult> {
     if (url === undefined) {
-      throw new TypeError(
+      throw new InvalidOptionError(
         `no ${call.what}: set the \`${ENDPOINT_OPTIONS[call.what]}\` option or use OAuth2Client.discover()`,
       )
     }

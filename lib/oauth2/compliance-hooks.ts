@@ -1,4 +1,5 @@
 /** Compliance hooks: where a client adapts requests and answers to a provider that bends RFC 6749. */
+import { InvalidArgumentError } from '../errors.js'
 import type { EndpointResponse } from '../http/endpoint-errors.js'
 import type { PreparedRequest } from '../http/prepared-request.js'
 
@@ -44,11 +45,12 @@ export class ComplianceHookRegistry {
 
   register<N extends ComplianceHookName>(name: N, hook: ComplianceHooks[N]): void {
     if (!COMPLIANCE_HOOK_NAMES.includes(name)) {
-      throw new TypeError(
+      throw new InvalidArgumentError(
         `unknown compliance hook '${String(name)}'; expected one of ${COMPLIANCE_HOOK_NAMES.join(', ')}`,
       )
     }
-    if (typeof hook !== 'function') throw new TypeError(`compliance hook '${name}' must be a function`)
+    if (typeof hook !== 'function')
+      throw new InvalidArgumentError(`compliance hook '${name}' must be a function`)
     const list = this.#hooks.get(name) ?? []
     list.push(hook)
     this.#hooks.set(name, list)
@@ -66,7 +68,7 @@ export class ComplianceHookRegistry {
     for (const hook of this.#hooks.get(name) ?? []) {
       current = await (hook as (input: typeof current) => typeof current | Promise<typeof current>)(current)
       if (current === null || typeof current !== 'object') {
-        throw new TypeError(
+        throw new InvalidArgumentError(
           `compliance hook '${name}' must return an object, got ${current === null ? 'null' : typeof current}`,
         )
       }

@@ -3,7 +3,7 @@
  * client credentials, §4.5 extension grants, §6 refresh), built from plain inputs, and the checks
  * of fetchToken's and refreshToken's parameters. Client authentication is added by the caller.
  */
-import { MissingTokenError } from '../errors.js'
+import { InvalidArgumentError, MissingTokenError } from '../errors.js'
 import { checkKnownKeys } from '../http/options.js'
 import { readAuthorizationResponse } from './authorization-response.js'
 import type { GrantType } from './grant-type.js'
@@ -77,7 +77,7 @@ function looksLikeAuthorizationResponse(url: string): boolean {
 export function checkFetchTokenArguments(url: string | undefined, params: FetchTokenParams): void {
   checkKnownKeys('fetchToken parameter', params, FETCH_TOKEN_PARAMS, EXTRA_PARAMS_HINT)
   if (url !== undefined && looksLikeAuthorizationResponse(url)) {
-    throw new TypeError(
+    throw new InvalidArgumentError(
       'fetchToken: the first argument is the token endpoint, and this URL carries code, state or error: ' +
         'pass the callback URL as { authorizationResponse }',
     )
@@ -106,7 +106,9 @@ export function authorizationCodeGrant(
   codeVerifier: string | undefined,
 ): URLSearchParams {
   if (code === undefined)
-    throw new TypeError('fetchToken: the authorization_code grant needs code or authorizationResponse')
+    throw new InvalidArgumentError(
+      'fetchToken: the authorization_code grant needs code or authorizationResponse',
+    )
   const body = new URLSearchParams({ grant_type: 'authorization_code' })
   appendParams(body, { code, redirect_uri: redirectUri, code_verifier: codeVerifier })
   return body
@@ -132,7 +134,7 @@ export function credentialsGrant(grantType: GrantType, inputs: OwnerCredentials)
 /** RFC 6749 §4.3.2: the resource owner password credentials grant, which needs both. */
 export function passwordGrant(inputs: OwnerCredentials): URLSearchParams {
   if (inputs.username === undefined || inputs.password === undefined) {
-    throw new TypeError('fetchToken: the password grant needs username and password')
+    throw new InvalidArgumentError('fetchToken: the password grant needs username and password')
   }
   return credentialsGrant('password', inputs)
 }

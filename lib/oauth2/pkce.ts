@@ -1,5 +1,6 @@
 /** RFC 7636 PKCE: code verifier (§4.1) and code challenge (§4.2), and the random tokens state and nonce use. */
 import { createHash, randomBytes } from 'node:crypto'
+import { InvalidArgumentError } from '../errors.js'
 
 /** base64url without padding (RFC 7636 Appendix A). */
 function base64url(bytes: Buffer): string {
@@ -12,7 +13,7 @@ function base64url(bytes: Buffer): string {
  */
 export function generateToken(length = 43): string {
   if (!Number.isSafeInteger(length) || length < 1) {
-    throw new TypeError(`generateToken: length must be a positive integer, got ${String(length)}`)
+    throw new InvalidArgumentError(`generateToken: length must be a positive integer, got ${String(length)}`)
   }
   return base64url(randomBytes(Math.ceil((length * 3) / 4))).slice(0, length)
 }
@@ -27,10 +28,12 @@ export type CodeChallengeMethod = 'S256' | 'plain'
 /** The code challenge for a verifier (RFC 7636 §4.2): BASE64URL(SHA256(ASCII(verifier))) for S256. */
 export function createCodeChallenge(verifier: string, method: CodeChallengeMethod = 'S256'): string {
   if (!/^[A-Za-z0-9\-._~]{43,128}$/.test(verifier)) {
-    throw new TypeError('code verifier must be 43 to 128 characters of [A-Za-z0-9-._~] (RFC 7636 §4.1)')
+    throw new InvalidArgumentError(
+      'code verifier must be 43 to 128 characters of [A-Za-z0-9-._~] (RFC 7636 §4.1)',
+    )
   }
   if (method === 'plain') return verifier
   if (method !== 'S256')
-    throw new TypeError(`code challenge method must be 'S256' or 'plain', got '${String(method)}'`)
+    throw new InvalidArgumentError(`code challenge method must be 'S256' or 'plain', got '${String(method)}'`)
   return base64url(createHash('sha256').update(verifier, 'ascii').digest())
 }

@@ -1,5 +1,5 @@
 /** A session that carries an OAuth 2.0 access token (RFC 6750 via bearer.ts) and renews it (RFC 6749 §6). */
-import { ClientClosedError, MissingTokenError, TokenExpiredError } from '../errors.js'
+import { ClientClosedError, InvalidOptionError, MissingTokenError, TokenExpiredError } from '../errors.js'
 import { checkFunction, checkOneOf, type OptionNames, optionError } from '../http/options.js'
 import type { PreparedRequest } from '../http/prepared-request.js'
 import { type ResponseData, SESSION_OPTIONS, Session, type SessionOptions } from '../session.js'
@@ -95,13 +95,13 @@ export abstract class TokenSession extends Session {
       throw optionError('token', 'an OAuth2Token object', value)
     const expiresAt = Number(value.expires_at)
     if (expiresAt > MAX_EPOCH_SECONDS) {
-      throw new TypeError(
+      throw new InvalidOptionError(
         `token.expires_at must be in seconds since the epoch, got ${expiresAt}, which looks like milliseconds: divide it by 1000`,
       )
     }
     this.storeToken(
       toToken(value, Date.now() / 1000, reason => {
-        throw new TypeError(`token: ${reason}`)
+        throw new InvalidOptionError(`token: ${reason}`)
       }),
     )
   }
