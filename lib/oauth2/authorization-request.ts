@@ -8,15 +8,30 @@ import { appendQuery } from '../http/syntax.js'
 import { appendParams, scopeToString } from './parameters.js'
 import { type CodeChallengeMethod, createCodeChallenge, generateCodeVerifier, generateToken } from './pkce.js'
 
+/**
+ * createAuthorizationUrl's parameters; each one absent takes the client's default or a fresh value.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
+ */
 export interface AuthorizationUrlParams {
+  /** The CSRF `state` (default a fresh random one). @see https://www.rfc-editor.org/rfc/rfc6749#section-10.12 */
   state?: string
+  /** The PKCE code verifier (default a fresh random one). @see https://www.rfc-editor.org/rfc/rfc7636#section-4.1 */
   codeVerifier?: string
+  /** The OpenID Connect `nonce` (default a fresh one when the scope holds `openid`). @see https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest */
   nonce?: string
+  /** The scope requested (default the client's `scope`). @see https://www.rfc-editor.org/rfc/rfc6749#section-3.3 */
   scope?: string | string[]
+  /** The redirection URI (default the client's `redirectUri`). @see https://www.rfc-editor.org/rfc/rfc6749#section-3.1.2 */
   redirectUri?: string
-  /** Default 'code'; 'token' asks for the implicit grant (RFC 6749 §4.2.1), which gets no PKCE. */
+  /**
+   * Default 'code'; 'token' asks for the implicit grant (RFC 6749 §4.2.1), which gets no PKCE.
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.1.1
+   */
   responseType?: string
-  /** Further authorization request parameters (e.g. `prompt`, `login_hint`), sent as they are. */
+  /**
+   * Further authorization request parameters (e.g. `prompt`, `login_hint`), sent as they are.
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-8.2
+   */
   extraParams?: Record<string, string | string[]>
 }
 
@@ -42,14 +57,19 @@ const OWN_AUTHORIZATION_PARAMS: Readonly<Record<string, string>> = {
   nonce: '`nonce`',
 }
 
+/** The authorization URL and the values fetchToken will need to check its answer. @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1 */
 export interface AuthorizationUrl {
+  /** The URL to send the user agent to. @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1 */
   url: string
+  /** The state the URL carries: pass it to fetchToken. @see https://www.rfc-editor.org/rfc/rfc6749#section-10.12 */
   state: string
   /**
    * The PKCE verifier to pass to fetchToken (RFC 7636 §4.5). Present whenever PKCE is on (the
    * default) and the response type includes `code`; absent with `codeChallengeMethod: null`.
+   * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.5
    */
   codeVerifier?: string
+  /** The nonce the URL carries, for checking the ID token. @see https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest */
   nonce?: string
 }
 

@@ -13,28 +13,39 @@ import type { CodeChallengeMethod } from './pkce.js'
 import { TOKEN_SESSION_OPTIONS, type TokenSessionOptions } from './token-session.js'
 
 export interface OAuth2ClientOptions extends TokenSessionOptions {
+  /** The client identifier the authorization server issued. @see https://www.rfc-editor.org/rfc/rfc6749#section-2.2 */
   clientId?: string
-  /** The client secret; for private_key_jwt it may hold the private key. */
+  /** The client secret; for private_key_jwt it may hold the private key. @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1 */
   clientSecret?: string | KeyLike
   /**
    * A built-in method's name, or a ClientAuthMethod object (your own, or e.g.
    * `new PrivateKeyJWT(tokenEndpoint, { key })`), which is registered and selected in one step.
    * Default client_secret_basic with a secret, none without.
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3
    */
   tokenEndpointAuthMethod?: ClientAuthMethodName | ClientAuthMethod
-  /** Default: tokenEndpointAuthMethod. */
+  /** Default: tokenEndpointAuthMethod. @see https://www.rfc-editor.org/rfc/rfc7009#section-2.1 */
   revocationEndpointAuthMethod?: ClientAuthMethodName | ClientAuthMethod
+  /** The default scope of authorization requests and grants. @see https://www.rfc-editor.org/rfc/rfc6749#section-3.3 */
   scope?: string | string[]
+  /** The redirection URI sent with authorization requests and the code exchange. @see https://www.rfc-editor.org/rfc/rfc6749#section-3.1.2 */
   redirectUri?: string
-  /** PKCE (RFC 7636); default 'S256'; null disables. */
+  /** PKCE (RFC 7636); default 'S256'; null disables. @see https://www.rfc-editor.org/rfc/rfc7636#section-4.2 */
   codeChallengeMethod?: CodeChallengeMethod | null
-  /** The grant repeated when a token must be obtained automatically, e.g. 'client_credentials'. */
+  /**
+   * The grant repeated when a token must be obtained automatically, e.g. 'client_credentials'.
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-4
+   */
   grantType?: GrantType
+  /** Where createAuthorizationUrl points; default the metadata's. @see https://www.rfc-editor.org/rfc/rfc6749#section-3.1 */
   authorizationEndpoint?: string
+  /** Where token requests go; default the metadata's. @see https://www.rfc-editor.org/rfc/rfc6749#section-3.2 */
   tokenEndpoint?: string
+  /** Where revokeToken goes; default the metadata's. @see https://www.rfc-editor.org/rfc/rfc7009#section-2 */
   revocationEndpoint?: string
+  /** Where introspectToken goes; default the metadata's. @see https://www.rfc-editor.org/rfc/rfc7662#section-2 */
   introspectionEndpoint?: string
-  /** An RFC 8414 document; fills the endpoints above. */
+  /** An RFC 8414 document; fills the endpoints above. @see https://www.rfc-editor.org/rfc/rfc8414#section-2 */
   metadata?: AuthorizationServerMetadata
 }
 

@@ -9,31 +9,60 @@ import { readAuthorizationResponse } from './authorization-response.js'
 import type { GrantType } from './grant-type.js'
 import { appendExtraParams, appendParams, type ExtraParams, scopeToString } from './parameters.js'
 
+/**
+ * fetchToken's parameters: the grant's inputs, and the call's headers, signal and extra parameters.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4
+ */
 export interface FetchTokenParams {
-  /** Inferred: code/authorizationResponse -> authorization_code, username+password -> password, else client_credentials. */
+  /**
+   * Inferred: code/authorizationResponse -> authorization_code, username+password -> password, else client_credentials.
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-4
+   */
   grantType?: GrantType
-  /** The full redirect URL; code, state and error are read from its query or fragment. */
+  /** The full redirect URL; code, state and error are read from its query or fragment. @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2 */
   authorizationResponse?: string
+  /** The authorization code from the redirect, when authorizationResponse is not given. @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3 */
   code?: string
-  /** The state created with the authorization URL; a different or unexpected one throws MismatchingStateError. */
+  /**
+   * The state created with the authorization URL; a different or unexpected one throws MismatchingStateError.
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-10.12
+   */
   state?: string
-  /** Takes AuthorizationUrl.codeVerifier as it is: undefined when PKCE is off. */
+  /** Takes AuthorizationUrl.codeVerifier as it is: undefined when PKCE is off. @see https://www.rfc-editor.org/rfc/rfc7636#section-4.5 */
   codeVerifier?: string | undefined
+  /**
+   * The redirect_uri sent in the authorization request (default the client's `redirectUri`).
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
+   */
   redirectUri?: string
+  /** The resource owner's username, for the password grant. @see https://www.rfc-editor.org/rfc/rfc6749#section-4.3.2 */
   username?: string
+  /** The resource owner's password, for the password grant. @see https://www.rfc-editor.org/rfc/rfc6749#section-4.3.2 */
   password?: string
+  /** The scope requested (default the client's `scope`). @see https://www.rfc-editor.org/rfc/rfc6749#section-3.3 */
   scope?: string | string[]
+  /** Extra headers for the token request. @see https://www.rfc-editor.org/rfc/rfc6749#section-3.2 */
   headers?: Record<string, string>
+  /** Aborts the token request. @see README.md#sessions */
   signal?: AbortSignal
-  /** Parameters of other grants (e.g. RFC 8693 `subject_token`); names the client sets itself are refused. */
+  /**
+   * Parameters of other grants (e.g. RFC 8693 `subject_token`); names the client sets itself are refused.
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-8.2
+   */
   extraParams?: ExtraParams
 }
 
+/** refreshToken's parameters. @see https://www.rfc-editor.org/rfc/rfc6749#section-6 */
 export interface RefreshTokenParams {
+  /** The refresh token to use (default the current token's). @see https://www.rfc-editor.org/rfc/rfc6749#section-6 */
   refreshToken?: string
+  /** A scope no wider than the one originally granted. @see https://www.rfc-editor.org/rfc/rfc6749#section-6 */
   scope?: string | string[]
+  /** Extra headers for the token request. @see https://www.rfc-editor.org/rfc/rfc6749#section-3.2 */
   headers?: Record<string, string>
+  /** Aborts the refresh request. @see README.md#sessions */
   signal?: AbortSignal
+  /** Further request parameters; names the client sets itself are refused. @see https://www.rfc-editor.org/rfc/rfc6749#section-8.2 */
   extraParams?: ExtraParams
 }
 
