@@ -10,6 +10,7 @@ function base64url(bytes: Buffer): string {
 /**
  * A random string from crypto, in the base64url alphabet (which is also the RFC 7636 §4.1
  * unreserved set). `length` characters carry 6 bits each: the default 43 give 258 bits.
+ * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.1
  */
 export function generateToken(length = 43): string {
   if (!Number.isSafeInteger(length) || length < 1) {
@@ -18,14 +19,21 @@ export function generateToken(length = 43): string {
   return base64url(randomBytes(Math.ceil((length * 3) / 4))).slice(0, length)
 }
 
-/** A PKCE code verifier (RFC 7636 §4.1): 32 random octets, base64url, 43 characters, 256 bits. */
+/**
+ * A PKCE code verifier (RFC 7636 §4.1): 32 random octets, base64url, 43 characters, 256 bits.
+ * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.1
+ */
 export function generateCodeVerifier(): string {
   return base64url(randomBytes(32))
 }
 
+/** `code_challenge_method`: S256, or plain for a client that cannot hash. @see https://www.rfc-editor.org/rfc/rfc7636#section-4.2 */
 export type CodeChallengeMethod = 'S256' | 'plain'
 
-/** The code challenge for a verifier (RFC 7636 §4.2): BASE64URL(SHA256(ASCII(verifier))) for S256. */
+/**
+ * The code challenge for a verifier (RFC 7636 §4.2): BASE64URL(SHA256(ASCII(verifier))) for S256.
+ * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.2
+ */
 export function createCodeChallenge(verifier: string, method: CodeChallengeMethod = 'S256'): string {
   if (!/^[A-Za-z0-9\-._~]{43,128}$/.test(verifier)) {
     throw new InvalidArgumentError(

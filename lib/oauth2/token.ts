@@ -2,7 +2,7 @@
 import { InvalidArgumentError, InvalidResponseError } from '../errors.js'
 import { type EndpointResponse, parseJsonObject } from '../http/endpoint-errors.js'
 
-/** A token as the wire carries it (RFC 6749 §5.1); users persist it as JSON. */
+/** A token as the wire carries it (RFC 6749 §5.1); users persist it as JSON. @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1 */
 export interface OAuth2Token {
   access_token: string
   token_type: string
@@ -128,6 +128,7 @@ export function renewalTime(token: OAuth2Token, leeway: number): number {
  * Whether `token` has expired, or will within `leeway` seconds (simple-oauth2's `expired()`):
  * `expires_at` is epoch seconds (RFC 6749 §5.1 gives only `expires_in`; the client records the
  * moment). A token that states no expiry is not expired.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
  */
 export function isTokenExpired(token: OAuth2Token, leeway = 0): boolean {
   if (token === null || typeof token !== 'object') {
