@@ -1,6 +1,7 @@
 /**
  * RFC 9110 client sessions. The class is near 300 lines because the request fast path
  * (#request, #dispatch) stays in it: moved out, every request would pay an indirection.
+ * The file passes 350 lines with the TSDoc of every public method.
  */
 import { inspect } from 'node:util'
 import type { Dispatcher } from 'undici'

@@ -2,6 +2,7 @@
  * OAuth2Client (RFC 6749): coordinates the wire functions of grants.ts, revocation.ts,
  * introspection.ts, authorization-request.ts and authorization-response.ts with its endpoints,
  * client authentication and compliance hooks; every call goes through lib/http/endpoint.ts.
+ * Over 350 lines: the public verbs' TSDoc lives here, next to the verbs it documents.
  */
 
 import {
