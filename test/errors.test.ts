@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto'
 import t from 'tap'
 import {
   ClientClosedError,
@@ -18,6 +19,8 @@ import * as api from '../lib/index.js'
 import { toPrivateKey } from '../lib/keys.js'
 import { signRequest } from '../lib/oauth1/sign-request.js'
 import { createSigner } from '../lib/oauth1/signature.js'
+import { RFC6749_CLIENT_AUTH_METHODS } from '../lib/oauth2/client-auth.js'
+import { appendExtraParams } from '../lib/oauth2/parameters.js'
 
 t.test('every error has its name, code, and OAuthError ancestry', async t => {
   const cases: [Error & { code: string }, string, string][] = [
@@ -173,4 +176,128 @@ t.test("each class's code is typed with its own literal (checked by npm run type
   // @ts-expect-error a plain OAuthError's code is the union, not one literal
   new OAuthError('x').code satisfies 'ERR_OAUTH'
   t.equal(new Set(codes).size, codes.length)
+})
+
+t.test('every lib file that refused misuse with a bare TypeError now throws a coded one', async t => {
+  const session = new api.Session({ baseUrl: 'http://127.0.0.1:9/' })
+  t.teardown(() => session.close())
+  const client = new api.OAuth2Client({ clientId: 'c' })
+  t.teardown(() => client.close())
+  const oauth1 = new api.OAuth1Client({ clientId: 'k', clientSecret: 's' })
+  t.teardown(() => oauth1.close())
+  // lib/http/dispatcher.ts
+  t.throws(
+    () => new api.Session({ dispatcher: { dispatch: () => true } as never, proxy: 'http://127.0.0.1:9' }),
+    {
+      ...OPTION,
+      message: 'options `dispatcher` and `proxy` exclude each other',
+    },
+  )
+  // lib/http/prepare.ts: both refusals come before any connection
+  await t.rejects(session.request('//elsewhere.example/x'), { ...ARGUMENT, message: /begins with '\/\/'/ })
+  await t.rejects(session.request('/x', { method: 'POST', body: 'a', json: {} }), {
+    ...ARGUMENT,
+    message: /give only one of `body`, `json` and `form`/,
+  })
+  // lib/oauth1/client.ts and lib/oauth1/client-options.ts
+  t.throws(() => new api.OAuth1Client({ clientId: 'k', verifier: 'v' }), {
+    ...OPTION,
+    message: /`verifier` needs `token`/,
+  })
+  await t.rejects(oauth1.fetchRequestToken('http://127.0.0.1:9/initiate', { oauth_nonce: 'n' }), {
+    ...ARGUMENT,
+    message: /oauth_nonce is a protocol parameter/,
+  })
+  t.throws(
+    () => {
+      oauth1.token = { oauth_token: 't', oauth_token_secret: 's', oauth_verifier: 3 as never }
+    },
+    { ...OPTION, message: 'token.oauth_verifier must be a string, got number' },
+  )
+  // lib/oauth2/authorization-request.ts: a bad argument, and no endpoint configured
+  t.throws(
+    () => client.createAuthorizationUrl('https://as.example/authorize', { extraParams: { state: 's' } }),
+    {
+      ...ARGUMENT,
+      message: /extraParams.state is set from/,
+    },
+  )
+  t.throws(() => client.createAuthorizationUrl(), { ...OPTION, message: /configure authorizationEndpoint/ })
+  // lib/oauth2/grant-type.ts, lib/oauth2/client-options.ts
+  t.throws(() => new api.OAuth2Client({ grantType: 'client_credential' as never }), {
+    ...OPTION,
+    message: /did you mean 'client_credentials'/,
+  })
+  t.throws(() => new api.OAuth2Client({ tokenEndpointAuthMethod: 'client_secret_bsic' as never }), {
+    ...OPTION,
+    message: /did you mean 'client_secret_basic'/,
+  })
+  t.throws(() => client.registerClientAuthMethod({ name: 'x' } as never), {
+    ...ARGUMENT,
+    message: /^registerClientAuthMethod: expected an object/,
+  })
+  // lib/oauth2/token-session.ts
+  t.throws(
+    () => new api.OAuth2Client({ token: { access_token: 'a', token_type: 'Bearer', expires_at: 1e12 } }),
+    {
+      ...OPTION,
+      message: /looks like milliseconds/,
+    },
+  )
+  // lib/oauth2/grants.ts: checked before any connection
+  await t.rejects(client.fetchToken('http://127.0.0.1:9/token', { grantType: 'password', username: 'u' }), {
+    ...ARGUMENT,
+    message: 'fetchToken: the password grant needs username and password',
+  })
+  await t.rejects(client.fetchToken('http://127.0.0.1:9/cb?code=x&state=y'), {
+    ...ARGUMENT,
+    message: /pass the callback URL as \{ authorizationResponse \}/,
+  })
+  // lib/oauth2/client-auth.ts: a secret method configured without the secret
+  const [basic] = RFC6749_CLIENT_AUTH_METHODS
+  t.throws(
+    () =>
+      basic?.authenticate({ headers: {}, body: new URLSearchParams() } as never, { clientId: 'c' } as never),
+    {
+      ...OPTION,
+      message: 'client_secret_basic needs clientSecret as a string',
+    },
+  )
+  // lib/oauth2/assertion-client.ts: an EC key for an RSA algorithm
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  t.throws(
+    () =>
+      new api.AssertionClient({
+        tokenEndpoint: 'https://as.example/token',
+        issuer: 'i',
+        key: privateKey,
+        header: { alg: 'RS256' },
+      }),
+    { ...OPTION, message: /^option `key` does not fit header.alg/ },
+  )
+  // lib/oauth2/metadata.ts: the issuer is refused before any connection
+  await t.rejects(api.OAuth2Client.discover('https://as.example/?tenant=1'), {
+    ...ARGUMENT,
+    message: /has no query or fragment/,
+  })
+  // lib/oauth2/compliance-hooks.ts
+  t.throws(() => client.registerComplianceHook('nope' as never, ((x: unknown) => x) as never), {
+    ...ARGUMENT,
+    message: /unknown compliance hook 'nope'/,
+  })
+  // lib/oauth2/pkce.ts
+  t.throws(() => api.generateToken(0), ARGUMENT)
+  t.throws(() => api.createCodeChallenge('short'), ARGUMENT)
+  // lib/oauth2/client.ts: no endpoint configured for the call
+  await t.rejects(client.introspectToken(undefined, { token: 'a' }), {
+    ...OPTION,
+    message: /^no introspection endpoint: set the/,
+  })
+  // lib/oauth2/token.ts
+  t.throws(() => api.isTokenExpired(null as never), ARGUMENT)
+  // lib/oauth2/parameters.ts
+  t.throws(() => appendExtraParams(new URLSearchParams('scope=a'), { scope: 'b' }, 'refreshToken'), {
+    ...ARGUMENT,
+    message: /extraParams.scope is a parameter the client sets itself/,
+  })
 })

@@ -1,5 +1,7 @@
 /** The undici dispatcher a session sends on: its own Agent, a proxy agent, or one it was given. */
+
 import { Agent, type Dispatcher, EnvHttpProxyAgent, ProxyAgent } from 'undici'
+import { InvalidOptionError } from '../errors.js'
 import {
   checkNonNegativeInteger,
   checkPositiveInteger,
@@ -39,7 +41,7 @@ export function createDispatcher(options: DispatcherOptions): SessionDispatcher 
       throw optionError('dispatcher', 'an undici Dispatcher', options.dispatcher)
     }
     if (options.proxy !== undefined)
-      throw new TypeError('options `dispatcher` and `proxy` exclude each other')
+      throw new InvalidOptionError('options `dispatcher` and `proxy` exclude each other')
     return { base: options.dispatcher, owned: undefined, proxied: false }
   }
   const keepAliveTimeout =

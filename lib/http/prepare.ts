@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream'
+import { InvalidArgumentError } from '../errors.js'
 import {
   type DispatchHeaders,
   firstHeader,
@@ -16,20 +17,23 @@ export type QueryInput = Record<string, QueryValue | readonly QueryValue[] | und
 export type FormInput = Record<string, string | readonly string[]> | URLSearchParams
 
 export interface RequestOptions {
-  /** Default 'GET'. */
+  /** Default 'GET'. @see https://www.rfc-editor.org/rfc/rfc9110#section-9 */
   method?: string
+  /** Headers for this request, merged over the session's `headers`. @see https://www.rfc-editor.org/rfc/rfc9110#section-6.3 */
   headers?: HeaderInput
-  /** Appended to any query string the URL already has (both kept, in that order). */
+  /** Appended to any query string the URL already has (both kept, in that order). @see https://www.rfc-editor.org/rfc/rfc3986#section-3.4 */
   query?: QueryInput
+  /** The request body as given: a string, bytes, a Readable or FormData. @see https://www.rfc-editor.org/rfc/rfc9110#section-6.4 */
   body?: RequestBody
-  /** A JSON body; sets content-type application/json. */
+  /** A JSON body; sets content-type application/json. @see https://www.rfc-editor.org/rfc/rfc8259 */
   json?: unknown
-  /** An application/x-www-form-urlencoded body (OAuth 1 signs it). */
+  /** An application/x-www-form-urlencoded body (OAuth 1 signs it). @see https://www.rfc-editor.org/rfc/rfc5849#section-3.4.1.3 */
   form?: FormInput
+  /** Aborts the request (and its body read). @see README.md#sessions */
   signal?: AbortSignal
-  /** Milliseconds; overrides the session's whole-request deadline. */
+  /** Milliseconds; overrides the session's whole-request deadline. @see README.md#sessions */
   timeout?: number
-  /** Send this request without credentials. */
+  /** Send this request without credentials. @see https://www.rfc-editor.org/rfc/rfc6750#section-2 */
   withholdToken?: boolean
 }
 
@@ -55,7 +59,7 @@ export function toSearchParams(input: QueryInput | FormInput): URLSearchParams {
  */
 export function parseUrl(url: string | URL, baseUrl: URL | undefined): URL {
   if (baseUrl !== undefined && typeof url === 'string' && /^\s*[/\\]{2}/.test(url)) {
-    throw new TypeError(
+    throw new InvalidArgumentError(
       "a request URL that begins with '//' names another host than baseUrl's: pass an absolute URL or a path",
     )
   }
@@ -221,7 +225,8 @@ export function prepareRequest(
     (options.body != null ? 1 : 0) +
     (options.json !== undefined ? 1 : 0) +
     (options.form !== undefined ? 1 : 0)
-  if (bodies > 1) throw new TypeError('request options: give only one of `body`, `json` and `form`')
+  if (bodies > 1)
+    throw new InvalidArgumentError('request options: give only one of `body`, `json` and `form`')
   if (options.json !== undefined) {
     body = JSON.stringify(options.json)
     headers['content-type'] ??= 'application/json'

@@ -11,31 +11,35 @@ import {
 } from './options.js'
 
 export interface SessionOptions {
-  /** Relative request URLs resolve against it. */
+  /** Relative request URLs resolve against it. @see https://www.rfc-editor.org/rfc/rfc3986#section-5.2 */
   baseUrl?: string | URL
-  /** Default headers for every request. */
+  /** Default headers for every request. @see https://www.rfc-editor.org/rfc/rfc9110#section-6.3 */
   headers?: Record<string, string>
-  /** Whole-request deadline in ms, body included (default 30 000). */
+  /** Whole-request deadline in ms, body included (default 30 000). @see README.md#sessions */
   timeout?: number
-  /** Connect deadline in ms (default 10 000). */
+  /** Connect deadline in ms (default 10 000). @see README.md#sessions */
   connectTimeout?: number
-  /** Maximum sockets per origin (default 64). */
+  /** Maximum sockets per origin (default 64). @see https://www.rfc-editor.org/rfc/rfc9112#section-9.4 */
   connections?: number
-  /** Requests per socket in flight (default 1). */
+  /** Requests per socket in flight (default 1). @see https://www.rfc-editor.org/rfc/rfc9112#section-9.3.2 */
   pipelining?: number
-  /** Idle keep-alive socket lifetime in ms (undici's default when absent). */
+  /** Idle keep-alive socket lifetime in ms (undici's default when absent). @see https://www.rfc-editor.org/rfc/rfc9112#section-9.3 */
   keepAliveTimeout?: number
-  /** Redirects `request` follows (default 0). A hop to another origin never carries credentials. */
+  /**
+   * Redirects `request` follows (default 0). A hop to another origin never carries credentials.
+   * @see https://www.rfc-editor.org/rfc/rfc9110#section-15.4
+   */
   maxRedirections?: number
-  /** A proxy URL, or 'env' for HTTP_PROXY / HTTPS_PROXY / NO_PROXY. */
+  /** A proxy URL, or 'env' for HTTP_PROXY / HTTPS_PROXY / NO_PROXY. @see https://www.rfc-editor.org/rfc/rfc9110#section-3.7 */
   proxy?: string | URL | 'env'
-  /** Bring your own undici dispatcher; the session wraps it and never closes it. */
+  /** Bring your own undici dispatcher; the session wraps it and never closes it. @see README.md#sessions */
   dispatcher?: Dispatcher
-  /** Allow credentials over http:// to hosts that are not loopback (default false). */
+  /** Allow credentials over http:// to hosts that are not loopback (default false). @see https://www.rfc-editor.org/rfc/rfc6749#section-10.3 */
   allowInsecureTransport?: boolean
   /**
    * Retries of a token-endpoint call that failed transiently (429, 502, 503, 504, or a connection
    * that died before answering), with backoff inside the call's deadline (default 2; 0 disables).
+   * @see https://www.rfc-editor.org/rfc/rfc9110#section-10.2.3
    */
   tokenRetries?: number
 }

@@ -1,4 +1,5 @@
 /** OAuth1Client's options and call parameters (RFC 5849 §2 for the credentials requests). */
+import { InvalidOptionError } from '../errors.js'
 import { type OptionNames, optionError } from '../http/options.js'
 import type { SessionOptions } from '../http/session-options.js'
 import { SESSION_OPTIONS } from '../http/session-options.js'
@@ -7,22 +8,29 @@ import type { SignatureType } from './placement.js'
 import type { SignatureMethod } from './signature.js'
 import type { OAuth1Token } from './token-response.js'
 
+/** OAuth1Client's options: the client and token credentials, and how requests are signed. @see https://www.rfc-editor.org/rfc/rfc5849#section-3.1 */
 export interface OAuth1ClientOptions extends SessionOptions {
+  /** The client identifier, sent as `oauth_consumer_key`. @see https://www.rfc-editor.org/rfc/rfc5849#section-3.1 */
   clientId: string
+  /** The client shared-secret, for HMAC-SHA* and PLAINTEXT. @see https://www.rfc-editor.org/rfc/rfc5849#section-3.4.2 */
   clientSecret?: string
+  /** Token credentials (or temporary ones) to start with, sent as `oauth_token`. @see https://www.rfc-editor.org/rfc/rfc5849#section-2.3 */
   token?: string
+  /** The secret of `token`. @see https://www.rfc-editor.org/rfc/rfc5849#section-3.4.2 */
   tokenSecret?: string
-  /** Sent as `oauth_callback` with the temporary credentials request only (default "oob"). */
+  /** Sent as `oauth_callback` with the temporary credentials request only (default "oob"). @see https://www.rfc-editor.org/rfc/rfc5849#section-2.1 */
   redirectUri?: string
-  /** The private key for the RSA-SHA* methods: PEM, JWK, KeyObject or CryptoKey. */
+  /** The private key for the RSA-SHA* methods: PEM, JWK, KeyObject or CryptoKey. @see https://www.rfc-editor.org/rfc/rfc5849#section-3.4.3 */
   rsaKey?: KeyLike
+  /** The verifier of temporary credentials given as `token`, for fetchAccessToken. @see https://www.rfc-editor.org/rfc/rfc5849#section-2.3 */
   verifier?: string
-  /** Default HMAC-SHA1. */
+  /** Default HMAC-SHA1. @see https://www.rfc-editor.org/rfc/rfc5849#section-3.4 */
   signatureMethod?: SignatureMethod
-  /** Where the protocol parameters go (RFC 5849 §3.5); default 'header'. */
+  /** Where the protocol parameters go (RFC 5849 §3.5); default 'header'. @see https://www.rfc-editor.org/rfc/rfc5849#section-3.5 */
   signatureType?: SignatureType
-  /** Cover bodies that are not form-encoded with `oauth_body_hash`. */
+  /** Cover bodies that are not form-encoded with `oauth_body_hash`. @see README.md#signed-requests */
   forceIncludeBody?: boolean
+  /** The `realm` of the Authorization header. @see https://www.rfc-editor.org/rfc/rfc5849#section-3.5.1 */
   realm?: string
 }
 
@@ -41,23 +49,29 @@ export const OAUTH1_CLIENT_OPTIONS: OptionNames<OAuth1ClientOptions> = {
   realm: true,
 }
 
+/** fetchRequestToken's parameters. @see https://www.rfc-editor.org/rfc/rfc5849#section-2.1 */
 export interface FetchRequestTokenParams {
+  /** The `realm` of this request's Authorization header. @see https://www.rfc-editor.org/rfc/rfc5849#section-3.5.1 */
   realm?: string
+  /** Aborts the request. @see README.md#sessions */
   signal?: AbortSignal
-  /** Further parameters for the provider (e.g. `scope`), sent in the signed form body. */
+  /** Further parameters for the provider (e.g. `scope`), sent in the signed form body. @see https://www.rfc-editor.org/rfc/rfc5849#section-2.1 */
   [extra: string]: unknown
 }
 
+/** createAuthorizationUrl's parameters. @see https://www.rfc-editor.org/rfc/rfc5849#section-2.2 */
 export interface CreateAuthorizationUrlParams {
-  /** Default: the temporary credentials this client holds. */
+  /** Default: the temporary credentials this client holds. @see https://www.rfc-editor.org/rfc/rfc5849#section-2.2 */
   requestToken?: string
-  /** Further query parameters for the provider. */
+  /** Further query parameters for the provider. @see https://www.rfc-editor.org/rfc/rfc5849#section-2.2 */
   [extra: string]: unknown
 }
 
+/** fetchAccessToken's parameters. @see https://www.rfc-editor.org/rfc/rfc5849#section-2.3 */
 export interface FetchAccessTokenParams {
-  /** Default: the verifier parseAuthorizationResponse() stored, or the `verifier` option. */
+  /** Default: the verifier parseAuthorizationResponse() stored, or the `verifier` option. @see https://www.rfc-editor.org/rfc/rfc5849#section-2.3 */
   verifier?: string
+  /** Aborts the request. @see README.md#sessions */
   signal?: AbortSignal
 }
 
@@ -70,7 +84,7 @@ export function checkToken(value: unknown): OAuth1Token | undefined {
   }
   for (const name of ['oauth_token_secret', 'oauth_verifier'] as const) {
     if (token[name] !== undefined && typeof token[name] !== 'string') {
-      throw new TypeError(`token.${name} must be a string, got ${typeof token[name]}`)
+      throw new InvalidOptionError(`token.${name} must be a string, got ${typeof token[name]}`)
     }
   }
   return { ...token, oauth_token_secret: token.oauth_token_secret ?? '' } as OAuth1Token

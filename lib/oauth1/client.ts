@@ -1,5 +1,11 @@
 import type { KeyObject } from 'node:crypto'
-import { MismatchingStateError, MissingTokenError, OAuthError } from '../errors.js'
+import {
+  InvalidArgumentError,
+  InvalidOptionError,
+  MismatchingStateError,
+  MissingTokenError,
+  OAuthError,
+} from '../errors.js'
 import { firstHeader } from '../http/headers.js'
 import { checkOneOf, checkString, checkUrl, optionError } from '../http/options.js'
 import type { PreparedRequest } from '../http/prepared-request.js'
@@ -64,6 +70,7 @@ export class OAuth1Client extends Session {
   /** Keyed with the current token secret; rebuilt whenever the token changes. */
   #signer: Signer
 
+  /** Checks `options` and builds the signer once (an RSA key is imported here). @see https://www.rfc-editor.org/rfc/rfc5849#section-3.1 */
   constructor(options: OAuth1ClientOptions) {
     super(options)
     const clientId = checkString('clientId', options.clientId)
@@ -103,16 +110,23 @@ export class OAuth1Client extends Session {
             ...(verifier && { oauth_verifier: verifier }),
           }
     if (token === undefined && verifier !== undefined) {
-      throw new TypeError('option `verifier` needs `token` (the temporary credentials it verifies)')
+      throw new InvalidOptionError('option `verifier` needs `token` (the temporary credentials it verifies)')
     }
     this.#signer = this.#createSigner(this.#token?.oauth_token_secret)
   }
 
-  /** The credentials requests are signed with; a copy, so changing it changes nothing here. */
+  /**
+   * The credentials requests are signed with; a copy, so changing it changes nothing here.
+   * @see https://www.rfc-editor.org/rfc/rfc5849#section-2.3
+   */
   get token(): OAuth1Token | undefined {
     return this.#token === undefined ? undefined : { ...this.#token }
   }
 
+  /**
+   * Replaces the credentials (checked and copied) and rekeys the signer with their secret.
+   * @see https://www.rfc-editor.org/rfc/rfc5849#section-2.3
+   */
   set token(value: OAuth1Token | undefined) {
     const token = checkToken(value)
     this.#signer = this.#createSigner(token?.oauth_token_secret)
@@ -123,6 +137,7 @@ export class OAuth1Client extends Session {
    * RFC 5849 §2.1: obtains temporary credentials, sending `oauth_callback` (the `redirectUri`
    * option, or "oob"). Extra parameters go in the signed form body. The answer becomes
    * `client.token`.
+   * @see https://www.rfc-editor.org/rfc/rfc5849#section-2.1
    */
   async fetchRequestToken(url: string, params: FetchRequestTokenParams = {}): Promise<OAuth1Token> {
     const { realm, signal, ...extra } = params
@@ -130,7 +145,9 @@ export class OAuth1Client extends Session {
     for (const [name, value] of Object.entries(extra)) {
       if (value === undefined) continue
       if (name.startsWith('oauth_')) {
-        throw new TypeError(`fetchRequestToken: ${name} is a protocol parameter the client sets itself`)
+        throw new InvalidArgumentError(
+          `fetchRequestToken: ${name} is a protocol parameter the client sets itself`,
+        )
       }
       for (const item of Array.isArray(value) ? value : [value]) form.append(name, String(item))
     }
@@ -150,6 +167,7 @@ export class OAuth1Client extends Session {
   /**
    * RFC 5849 §2.2: the URL to send the resource owner to, with `oauth_token` after any extra
    * parameters. Needs temporary credentials: `requestToken`, or the ones this client holds.
+   * @see https://www.rfc-editor.org/rfc/rfc5849#section-2.2
    */
   createAuthorizationUrl(url: string, params: CreateAuthorizationUrlParams = {}): string {
     const { requestToken, ...extra } = params
@@ -176,6 +194,7 @@ export class OAuth1Client extends Session {
    * the part OAuth 2's `state` does, so a client that holds none (a new client serving the
    * callback) throws MissingTokenError until they are restored (`client.token = saved`): without
    * them any oauth_token would be accepted. A reported problem or denial throws OAuthError.
+   * @see https://www.rfc-editor.org/rfc/rfc5849#section-2.2
    */
   parseAuthorizationResponse(url: string): OAuth1Token {
     const query = new URL(url, 'http://callback.invalid/').searchParams
@@ -216,6 +235,7 @@ export class OAuth1Client extends Session {
   /**
    * RFC 5849 §2.3: exchanges the temporary credentials and verifier for token credentials,
    * sending `oauth_verifier`. The answer becomes `client.token`.
+   * @see https://www.rfc-editor.org/rfc/rfc5849#section-2.3
    */
   async fetchAccessToken(url: string, params: FetchAccessTokenParams = {}): Promise<OAuth1Token> {
     const held = this.#token
@@ -243,7 +263,7 @@ export class OAuth1Client extends Session {
     return this.token!
   }
 
-  /** Signs every request that carries credentials (RFC 5849 §3); no I/O, so no promise. */
+  /** Signs every request that carries credentials (RFC 5849 §3); no I/O, so no promise. @see https://www.rfc-editor.org/rfc/rfc5849#section-3 */
   protected override authorize(request: PreparedRequest): void {
     signRequest(request, {
       clientId: this.#clientId,

@@ -6,39 +6,54 @@ import type { ExtensionGrantType } from './grant-type.js'
 import type { JwtHeader } from './jwt-assertion.js'
 import { TOKEN_SESSION_OPTIONS, type TokenSessionOptions } from './token-session.js'
 
+/**
+ * AssertionClient's options: the assertion's claims and key, the token endpoint, and optional client authentication.
+ * @see https://www.rfc-editor.org/rfc/rfc7523#section-2.1
+ */
 export interface AssertionClientOptions extends TokenSessionOptions {
-  /** Where the assertion is exchanged for an access token. */
+  /** Where the assertion is exchanged for an access token. @see https://www.rfc-editor.org/rfc/rfc6749#section-3.2 */
   tokenEndpoint: string | URL
-  /** `iss` of the assertion (RFC 7523 §3 item 1), e.g. a service account's client_email. */
+  /** `iss` of the assertion (RFC 7523 §3 item 1), e.g. a service account's client_email. @see https://www.rfc-editor.org/rfc/rfc7523#section-3 */
   issuer: string
-  /** `aud` of the assertion (item 3); default the token endpoint, as given. */
+  /** `aud` of the assertion (item 3); default the token endpoint, as given. @see https://www.rfc-editor.org/rfc/rfc7523#section-3 */
   audience?: string
-  /** `sub` (item 2): the principal the token is for; null or undefined sends no `sub`. */
+  /** `sub` (item 2): the principal the token is for; null or undefined sends no `sub`. @see https://www.rfc-editor.org/rfc/rfc7523#section-3 */
   subject?: string | null
-  /** Extra claims (e.g. Google's `scope`), copied. Every assertion gets a fresh `jti` regardless. */
+  /**
+   * Extra claims (e.g. Google's `scope`), copied. Every assertion gets a fresh `jti` regardless.
+   * @see https://www.rfc-editor.org/rfc/rfc7519#section-4
+   */
   claims?: Record<string, unknown>
-  /** JWT header parameters, copied: `alg` (default RS256), `kid`, ... */
+  /** JWT header parameters, copied: `alg` (default RS256), `kid`, ... @see https://www.rfc-editor.org/rfc/rfc7515#section-4.1 */
   header?: JwtHeader
-  /** The signing key: PEM, JWK, KeyObject or CryptoKey (a secret for HS*). Imported once, here. */
+  /**
+   * The signing key: PEM, JWK, KeyObject or CryptoKey (a secret for HS*). Imported once, here.
+   * @see https://www.rfc-editor.org/rfc/rfc7518#section-3.1
+   */
   key: KeyLike
-  /** Sent as the `scope` parameter of the token request (RFC 7521 §4.1). */
+  /** Sent as the `scope` parameter of the token request (RFC 7521 §4.1). @see https://www.rfc-editor.org/rfc/rfc7521#section-4.1 */
   scope?: string | string[]
-  /** Assertion lifetime in seconds (default 3600). */
+  /** Assertion lifetime in seconds (default 3600). @see https://www.rfc-editor.org/rfc/rfc7523#section-3 */
   expiresIn?: number
-  /** Default urn:ietf:params:oauth:grant-type:jwt-bearer (RFC 7523 §2.1); an absolute URI (RFC 7521 §4.1). */
+  /**
+   * Default urn:ietf:params:oauth:grant-type:jwt-bearer (RFC 7523 §2.1); an absolute URI (RFC 7521 §4.1).
+   * @see https://www.rfc-editor.org/rfc/rfc7521#section-4.1
+   */
   grantType?: ExtensionGrantType
   /**
    * Client authentication, for servers that also require it (RFC 7521 §4.1, RFC 7523 §2.1).
    * Without `clientId` the token request carries none, as RFC 7523 §3.1 allows.
+   * @see https://www.rfc-editor.org/rfc/rfc7523#section-3.1
    */
   clientId?: string
-  /** The client secret, or for private_key_jwt the client's private key. */
+  /** The client secret, or for private_key_jwt the client's private key. @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1 */
   clientSecret?: string | KeyLike
   /**
    * A method name OAuth2Client knows ('client_secret_basic', 'client_secret_post', 'none',
    * 'client_secret_jwt', 'private_key_jwt'), or a ClientAuthMethod such as
    * `new PrivateKeyJWT(tokenEndpoint, { key })`. Default with a clientId: client_secret_basic
    * when there is a clientSecret, else none (client_id in the body).
+   * @see https://www.rfc-editor.org/rfc/rfc7521#section-4.2
    */
   tokenEndpointAuthMethod?: ClientAuthMethodName | ClientAuthMethod
 }

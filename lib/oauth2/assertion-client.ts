@@ -1,3 +1,4 @@
+import { InvalidOptionError } from '../errors.js'
 import { endpointError } from '../http/endpoint-errors.js'
 import { checkOneOf, checkPositiveNumber, checkString, checkUrl, optionError } from '../http/options.js'
 import type { KeyLike } from '../key-like.js'
@@ -64,7 +65,7 @@ function importKey(key: unknown, alg: string): SigningKey {
   try {
     assertKeyFitsAlgorithm(imported.key, alg as AsymmetricAlgorithm)
   } catch (err) {
-    throw new TypeError(`option \`key\` does not fit header.alg: ${(err as Error).message}`)
+    throw new InvalidOptionError(`option \`key\` does not fit header.alg: ${(err as Error).message}`)
   }
   return imported
 }
@@ -95,6 +96,10 @@ export class AssertionClient extends TokenSession {
   readonly #clientSecret: string | KeyLike | undefined
   readonly #authMethod: ClientAuthMethod | undefined
 
+  /**
+   * Checks `options` and imports the key once; no request is made until the first one needs a token.
+   * @see https://www.rfc-editor.org/rfc/rfc7523#section-2.1
+   */
   constructor(options: AssertionClientOptions) {
     super(options)
     const endpoint = checkUrl('tokenEndpoint', options.tokenEndpoint)
@@ -146,6 +151,7 @@ export class AssertionClient extends TokenSession {
    * `client_email` its `iss` and, unless `subject` says otherwise (a user to act for under
    * domain-wide delegation, or null for none), its `sub`; `private_key` signs RS256 with
    * `private_key_id` as the header `kid`. `scope` goes into the assertion's claims.
+   * @see README.md#service-accounts-assertionclient-rfc-7523-21-jwt-bearer-grant
    */
   static fromServiceAccount(
     source: ServiceAccountKey | string | URL,
@@ -172,7 +178,10 @@ export class AssertionClient extends TokenSession {
     return known.get(name)
   }
 
-  /** Signs a fresh assertion and exchanges it, through the renewal queue (never racing a renewal). */
+  /**
+   * Signs a fresh assertion and exchanges it, through the renewal queue (never racing a renewal).
+   * @see https://www.rfc-editor.org/rfc/rfc7523#section-2.1
+   */
   fetchToken(options: { signal?: AbortSignal } = {}): Promise<OAuth2Token> {
     return this.renewExclusive((deadline, notAfter) => this.#exchange(deadline, notAfter), options.signal)
   }

@@ -2,20 +2,36 @@
  * The authorization request URL (RFC 6749 §4.1.1 code, §4.2.1 implicit) with its state (§10.12),
  * the RFC 7636 §4.3 PKCE challenge and the OpenID Connect Core §3.1.2.1 nonce.
  */
+import { InvalidArgumentError, InvalidOptionError } from '../errors.js'
 import { checkKnownKeys } from '../http/options.js'
 import { appendQuery } from '../http/syntax.js'
 import { appendParams, scopeToString } from './parameters.js'
 import { type CodeChallengeMethod, createCodeChallenge, generateCodeVerifier, generateToken } from './pkce.js'
 
+/**
+ * createAuthorizationUrl's parameters; each one absent takes the client's default or a fresh value.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
+ */
 export interface AuthorizationUrlParams {
+  /** The CSRF `state` (default a fresh random one). @see https://www.rfc-editor.org/rfc/rfc6749#section-10.12 */
   state?: string
+  /** The PKCE code verifier (default a fresh random one). @see https://www.rfc-editor.org/rfc/rfc7636#section-4.1 */
   codeVerifier?: string
+  /** The OpenID Connect `nonce` (default a fresh one when the scope holds `openid`). @see https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest */
   nonce?: string
+  /** The scope requested (default the client's `scope`). @see https://www.rfc-editor.org/rfc/rfc6749#section-3.3 */
   scope?: string | string[]
+  /** The redirection URI (default the client's `redirectUri`). @see https://www.rfc-editor.org/rfc/rfc6749#section-3.1.2 */
   redirectUri?: string
-  /** Default 'code'; 'token' asks for the implicit grant (RFC 6749 §4.2.1), which gets no PKCE. */
+  /**
+   * Default 'code'; 'token' asks for the implicit grant (RFC 6749 §4.2.1), which gets no PKCE.
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.1.1
+   */
   responseType?: string
-  /** Further authorization request parameters (e.g. `prompt`, `login_hint`), sent as they are. */
+  /**
+   * Further authorization request parameters (e.g. `prompt`, `login_hint`), sent as they are.
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-8.2
+   */
   extraParams?: Record<string, string | string[]>
 }
 
@@ -41,14 +57,19 @@ const OWN_AUTHORIZATION_PARAMS: Readonly<Record<string, string>> = {
   nonce: '`nonce`',
 }
 
+/** The authorization URL and the values fetchToken will need to check its answer. @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1 */
 export interface AuthorizationUrl {
+  /** The URL to send the user agent to. @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1 */
   url: string
+  /** The state the URL carries: pass it to fetchToken. @see https://www.rfc-editor.org/rfc/rfc6749#section-10.12 */
   state: string
   /**
    * The PKCE verifier to pass to fetchToken (RFC 7636 §4.5). Present whenever PKCE is on (the
    * default) and the response type includes `code`; absent with `codeChallengeMethod: null`.
+   * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.5
    */
   codeVerifier?: string
+  /** The nonce the URL carries, for checking the ID token. @see https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest */
   nonce?: string
 }
 
@@ -68,7 +89,7 @@ export interface AuthorizationRequestDefaults {
 function checkExtraParams(value: unknown): Record<string, string | string[]> {
   if (value === undefined) return {}
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new TypeError(
+    throw new InvalidArgumentError(
       'createAuthorizationUrl: `extraParams` must be an object of parameter names to strings',
     )
   }
@@ -76,10 +97,12 @@ function checkExtraParams(value: unknown): Record<string, string | string[]> {
   for (const [name, item] of Object.entries(params)) {
     const own = OWN_AUTHORIZATION_PARAMS[name]
     if (own !== undefined) {
-      throw new TypeError(`createAuthorizationUrl: extraParams.${name} is set from ${own}, not extraParams`)
+      throw new InvalidArgumentError(
+        `createAuthorizationUrl: extraParams.${name} is set from ${own}, not extraParams`,
+      )
     }
     if (typeof item !== 'string' && !(Array.isArray(item) && item.every(i => typeof i === 'string'))) {
-      throw new TypeError(
+      throw new InvalidArgumentError(
         `createAuthorizationUrl: extraParams.${name} must be a string or an array of strings`,
       )
     }
@@ -99,7 +122,7 @@ export function buildAuthorizationUrl(
   checkKnownKeys('createAuthorizationUrl parameter', params, AUTHORIZATION_URL_PARAMS)
   const extra = checkExtraParams(params.extraParams)
   if (endpoint === undefined)
-    throw new TypeError('createAuthorizationUrl: pass a URL or configure authorizationEndpoint')
+    throw new InvalidOptionError('createAuthorizationUrl: pass a URL or configure authorizationEndpoint')
   const { state: givenState, codeVerifier: givenVerifier, nonce: givenNonce, scope, redirectUri } = params
   const state = givenState ?? generateToken()
   const type = params.responseType ?? 'code'

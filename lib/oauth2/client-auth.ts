@@ -1,4 +1,5 @@
 /** Client authentication with a shared secret or none (RFC 6749 §2.3.1, §2.1). */
+import { InvalidOptionError } from '../errors.js'
 import type { ClientAuthMethod, ClientAuthRequest, ClientCredentials } from './client-auth-method.js'
 
 /** RFC 6749 Appendix B: client id and secret are form-urlencoded before they are joined by ':'. */
@@ -8,13 +9,13 @@ function formEncode(value: string): string {
 
 function requireSecret(client: ClientCredentials, method: string): string {
   if (typeof client.clientSecret !== 'string') {
-    throw new TypeError(`${method} needs clientSecret as a string`)
+    throw new InvalidOptionError(`${method} needs clientSecret as a string`)
   }
   return client.clientSecret
 }
 
 function requireClientId(client: ClientCredentials, method: string): string {
-  if (client.clientId === undefined) throw new TypeError(`${method} needs clientId`)
+  if (client.clientId === undefined) throw new InvalidOptionError(`${method} needs clientId`)
   return client.clientId
 }
 

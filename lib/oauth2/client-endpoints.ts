@@ -5,7 +5,7 @@
  * compliance hooks. They all go through lib/http/endpoint.ts; the wire messages are built and read
  * by the RFC-named modules beside this one.
  */
-import { InvalidArgumentError } from '../errors.js'
+import { InvalidOptionError } from '../errors.js'
 import type { EndpointCall, EndpointResult } from '../http/endpoint.js'
 import { endpointError } from '../http/endpoint-errors.js'
 import type { ClientAuthMethod, ClientCredentials } from './client-auth-method.js'
@@ -65,7 +65,7 @@ export class ClientEndpoints {
     call: ClientEndpointCall,
   ): Promise<EndpointResult> {
     if (url === undefined) {
-      throw new InvalidArgumentError(
+      throw new InvalidOptionError(
         `no ${call.label}: set the \`${call.option}\` option or use OAuth2Client.discover()`,
       )
     }

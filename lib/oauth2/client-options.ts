@@ -2,6 +2,7 @@
  * OAuth2Client's options: their types and checks, the client authentication method each endpoint
  * uses (RFC 6749 §2.3, RFC 7591 §2 names), and the endpoints given explicitly (RFC 8414 §2 names).
  */
+import { type InvalidArgumentError, InvalidOptionError } from '../errors.js'
 import { checkOneOf, checkString, checkUrl, type OptionNames, optionError, suggest } from '../http/options.js'
 import type { KeyLike } from '../key-like.js'
 import type { ClientAuthMethod, ClientAuthMethodName } from './client-auth-method.js'
@@ -12,28 +13,39 @@ import type { CodeChallengeMethod } from './pkce.js'
 import { TOKEN_SESSION_OPTIONS, type TokenSessionOptions } from './token-session.js'
 
 export interface OAuth2ClientOptions extends TokenSessionOptions {
+  /** The client identifier the authorization server issued. @see https://www.rfc-editor.org/rfc/rfc6749#section-2.2 */
   clientId?: string
-  /** The client secret; for private_key_jwt it may hold the private key. */
+  /** The client secret; for private_key_jwt it may hold the private key. @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1 */
   clientSecret?: string | KeyLike
   /**
    * A built-in method's name, or a ClientAuthMethod object (your own, or e.g.
    * `new PrivateKeyJWT(tokenEndpoint, { key })`), which is registered and selected in one step.
    * Default client_secret_basic with a secret, none without.
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3
    */
   tokenEndpointAuthMethod?: ClientAuthMethodName | ClientAuthMethod
-  /** Default: tokenEndpointAuthMethod. */
+  /** Default: tokenEndpointAuthMethod. @see https://www.rfc-editor.org/rfc/rfc7009#section-2.1 */
   revocationEndpointAuthMethod?: ClientAuthMethodName | ClientAuthMethod
+  /** The default scope of authorization requests and grants. @see https://www.rfc-editor.org/rfc/rfc6749#section-3.3 */
   scope?: string | string[]
+  /** The redirection URI sent with authorization requests and the code exchange. @see https://www.rfc-editor.org/rfc/rfc6749#section-3.1.2 */
   redirectUri?: string
-  /** PKCE (RFC 7636); default 'S256'; null disables. */
+  /** PKCE (RFC 7636); default 'S256'; null disables. @see https://www.rfc-editor.org/rfc/rfc7636#section-4.2 */
   codeChallengeMethod?: CodeChallengeMethod | null
-  /** The grant repeated when a token must be obtained automatically, e.g. 'client_credentials'. */
+  /**
+   * The grant repeated when a token must be obtained automatically, e.g. 'client_credentials'.
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-4
+   */
   grantType?: GrantType
+  /** Where createAuthorizationUrl points; default the metadata's. @see https://www.rfc-editor.org/rfc/rfc6749#section-3.1 */
   authorizationEndpoint?: string
+  /** Where token requests go; default the metadata's. @see https://www.rfc-editor.org/rfc/rfc6749#section-3.2 */
   tokenEndpoint?: string
+  /** Where revokeToken goes; default the metadata's. @see https://www.rfc-editor.org/rfc/rfc7009#section-2 */
   revocationEndpoint?: string
+  /** Where introspectToken goes; default the metadata's. @see https://www.rfc-editor.org/rfc/rfc7662#section-2 */
   introspectionEndpoint?: string
-  /** An RFC 8414 document; fills the endpoints above. */
+  /** An RFC 8414 document; fills the endpoints above. @see https://www.rfc-editor.org/rfc/rfc8414#section-2 */
   metadata?: AuthorizationServerMetadata
 }
 
@@ -54,8 +66,15 @@ export const OAUTH2_CLIENT_OPTIONS: OptionNames<OAuth2ClientOptions> = {
   metadata: true,
 }
 
-/** A ClientAuthMethod object: a string `name` and an `authenticate` function. */
-export function checkAuthMethod(what: string, value: unknown): ClientAuthMethod {
+/**
+ * A ClientAuthMethod object: a string `name` and an `authenticate` function. `Invalid` is the error
+ * to throw: an option's by default, an argument's for registerClientAuthMethod.
+ */
+export function checkAuthMethod(
+  what: string,
+  value: unknown,
+  Invalid: typeof InvalidOptionError | typeof InvalidArgumentError = InvalidOptionError,
+): ClientAuthMethod {
   const method = value as ClientAuthMethod
   if (
     value === null ||
@@ -63,7 +82,7 @@ export function checkAuthMethod(what: string, value: unknown): ClientAuthMethod 
     typeof method.name !== 'string' ||
     typeof method.authenticate !== 'function'
   ) {
-    throw new TypeError(`${what}: expected an object with a string \`name\` and an \`authenticate\` function`)
+    throw new Invalid(`${what}: expected an object with a string \`name\` and an \`authenticate\` function`)
   }
   return method
 }
@@ -81,7 +100,7 @@ function selectAuthMethod(
   if (typeof value === 'string') {
     if (methods.has(value)) return value
     const guess = suggest(value, [...methods.keys()])
-    throw new TypeError(
+    throw new InvalidOptionError(
       `option \`${option}\`: '${value}' is not a built-in client auth method${guess === undefined ? '' : ` (did you mean '${guess}'?)`}; for a method of your own, pass the ClientAuthMethod object itself as \`${option}\``,
     )
   }
@@ -108,7 +127,7 @@ export function selectAuthMethods(
     forToken !== forRevocation &&
     forToken?.name === forRevocation?.name
   ) {
-    throw new TypeError(
+    throw new InvalidOptionError(
       `options \`tokenEndpointAuthMethod\` and \`revocationEndpointAuthMethod\` are two different methods named '${forToken?.name}'`,
     )
   }

@@ -4,7 +4,7 @@
  * client authentication and compliance hooks; every endpoint call goes through client-endpoints.ts.
  */
 
-import { ClientClosedError, InvalidResponseError } from '../errors.js'
+import { ClientClosedError, InvalidArgumentError, InvalidResponseError } from '../errors.js'
 import { endpointError, parseJsonObject } from '../http/endpoint-errors.js'
 import { checkString, optionError } from '../http/options.js'
 import type { PreparedRequest } from '../http/prepared-request.js'
@@ -64,6 +64,10 @@ export class OAuth2Client extends TokenSession {
   readonly #authMethods = defaultClientAuthMethods()
   readonly #hooks = new ComplianceHookRegistry()
   readonly #endpoints: ClientEndpoints
+  /**
+   * A client as registered with the authorization server (RFC 6749 §2); `options` are checked here.
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-2
+   */
   constructor(options: OAuth2ClientOptions = {}) {
     super(options)
     this.#clientId = checkString('clientId', options.clientId)
@@ -84,6 +88,7 @@ export class OAuth2Client extends TokenSession {
   /**
    * A client configured from the issuer's metadata (RFC 8414 §3, then OpenID Connect Discovery §4).
    * Endpoints given in `options` win over discovered ones.
+   * @see https://www.rfc-editor.org/rfc/rfc8414#section-3
    */
   static async discover(issuer: string | URL, options: OAuth2ClientOptions = {}): Promise<OAuth2Client> {
     const client = new OAuth2Client(options)
@@ -128,7 +133,7 @@ export class OAuth2Client extends TokenSession {
     })
   }
 
-  /** The server metadata in use, with explicitly configured endpoints applied. */
+  /** The server metadata in use, with explicitly configured endpoints applied. @see https://www.rfc-editor.org/rfc/rfc8414#section-2 */
   get metadata(): AuthorizationServerMetadata {
     return { ...this.#metadata }
   }
@@ -136,17 +141,25 @@ export class OAuth2Client extends TokenSession {
   /**
    * Serves every auth method option naming `method.name`, in place of any method of that name
    * (e.g. a ClientSecretJWT with a fixed audience in place of the default one).
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3
    */
   registerClientAuthMethod(method: ClientAuthMethod): void {
-    checkAuthMethod('registerClientAuthMethod', method)
+    checkAuthMethod('registerClientAuthMethod', method, InvalidArgumentError)
     this.#authMethods.set(method.name, method)
   }
 
+  /**
+   * Runs `hook` on every request or response of the named kind, after the ones registered before.
+   * @see README.md#compliance-hooks-for-non-standard-providers
+   */
   registerComplianceHook<N extends ComplianceHookName>(name: N, hook: ComplianceHooks[N]): void {
     this.#hooks.register(name, hook)
   }
 
-  /** Builds the authorization request URL (RFC 6749 §4.1.1, §4.2.1) with state and, by default, PKCE S256. */
+  /**
+   * Builds the authorization request URL (RFC 6749 §4.1.1, §4.2.1) with state and, by default, PKCE S256.
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
+   */
   createAuthorizationUrl(url?: string, params: AuthorizationUrlParams = {}): AuthorizationUrl {
     return buildAuthorizationUrl(url ?? this.#metadata.authorization_endpoint, params, {
       clientId: this.#clientId,
@@ -157,6 +170,7 @@ export class OAuth2Client extends TokenSession {
   /**
    * Obtains a token from the token endpoint (RFC 6749 §4.1.3, §4.3.2, §4.4.2, or an extension
    * grant §4.5), or from an implicit-flow redirect fragment without any request (§4.2.2).
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.2
    */
   fetchToken(url?: string, params: FetchTokenParams = {}): Promise<OAuth2Token> {
     if (this.closed) return Promise.reject(new ClientClosedError())
@@ -194,6 +208,7 @@ export class OAuth2Client extends TokenSession {
   /**
    * Refreshes the token (RFC 6749 §6) through the client's serialized queue, after any renewal in
    * progress, with the refresh token current at that moment unless one is given.
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
    */
   refreshToken(url?: string, params: RefreshTokenParams = {}): Promise<OAuth2Token> {
     try {
@@ -257,7 +272,7 @@ export class OAuth2Client extends TokenSession {
     }
   }
 
-  /** Revokes a token (RFC 7009); by default the refresh token, else the access token. */
+  /** Revokes a token (RFC 7009); by default the refresh token, else the access token. @see https://www.rfc-editor.org/rfc/rfc7009#section-2 */
   async revokeToken(url?: string, params: TokenHintParams = {}): Promise<void> {
     if (this.closed) throw new ClientClosedError()
     const { response, sent } = await this.#endpoints.post(
@@ -274,7 +289,10 @@ export class OAuth2Client extends TokenSession {
     checkRevocationResponse(response, [...sent, ...this.secrets()])
   }
 
-  /** Asks the introspection endpoint about a token (RFC 7662); by default the refresh token, else the access token. */
+  /**
+   * Asks the introspection endpoint about a token (RFC 7662); by default the refresh token, else the access token.
+   * @see https://www.rfc-editor.org/rfc/rfc7662#section-2
+   */
   async introspectToken(url?: string, params: TokenHintParams = {}): Promise<IntrospectionResponse> {
     if (this.closed) throw new ClientClosedError()
     const { response, sent } = await this.#endpoints.post(

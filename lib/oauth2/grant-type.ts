@@ -1,4 +1,5 @@
 /** Grant type names (RFC 6749 §4, §4.5 extension grants by absolute URI) and their option check. */
+import { InvalidOptionError } from '../errors.js'
 import { optionError, suggest } from '../http/options.js'
 
 /** An extension grant is named by an absolute URI (RFC 6749 §4.5), e.g. a URN. */
@@ -37,7 +38,7 @@ export function checkGrantType(name: string, value: unknown): GrantType | undefi
   if (typeof value !== 'string') throw optionError(name, expected, value)
   if (RFC6749_GRANTS.includes(value) || ABSOLUTE_URI.test(value)) return value as GrantType
   const guess = suggest(value, RFC6749_GRANTS)
-  throw new TypeError(
+  throw new InvalidOptionError(
     `option \`${name}\` '${value}' is not a grant type${guess === undefined ? '' : `: did you mean '${guess}'?`} (expected ${expected})`,
   )
 }

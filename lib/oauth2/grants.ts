@@ -3,37 +3,66 @@
  * client credentials, §4.5 extension grants, §6 refresh), built from plain inputs, and the checks
  * of fetchToken's and refreshToken's parameters. Client authentication is added by the caller.
  */
-import { MissingTokenError } from '../errors.js'
+import { InvalidArgumentError, MissingTokenError } from '../errors.js'
 import { checkKnownKeys } from '../http/options.js'
 import { readAuthorizationResponse } from './authorization-response.js'
 import type { GrantType } from './grant-type.js'
 import { appendExtraParams, appendParams, type ExtraParams, scopeToString } from './parameters.js'
 
+/**
+ * fetchToken's parameters: the grant's inputs, and the call's headers, signal and extra parameters.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4
+ */
 export interface FetchTokenParams {
-  /** Inferred: code/authorizationResponse -> authorization_code, username+password -> password, else client_credentials. */
+  /**
+   * Inferred: code/authorizationResponse -> authorization_code, username+password -> password, else client_credentials.
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-4
+   */
   grantType?: GrantType
-  /** The full redirect URL; code, state and error are read from its query or fragment. */
+  /** The full redirect URL; code, state and error are read from its query or fragment. @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2 */
   authorizationResponse?: string
+  /** The authorization code from the redirect, when authorizationResponse is not given. @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3 */
   code?: string
-  /** The state created with the authorization URL; a different or unexpected one throws MismatchingStateError. */
+  /**
+   * The state created with the authorization URL; a different or unexpected one throws MismatchingStateError.
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-10.12
+   */
   state?: string
-  /** Takes AuthorizationUrl.codeVerifier as it is: undefined when PKCE is off. */
+  /** Takes AuthorizationUrl.codeVerifier as it is: undefined when PKCE is off. @see https://www.rfc-editor.org/rfc/rfc7636#section-4.5 */
   codeVerifier?: string | undefined
+  /**
+   * The redirect_uri sent in the authorization request (default the client's `redirectUri`).
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
+   */
   redirectUri?: string
+  /** The resource owner's username, for the password grant. @see https://www.rfc-editor.org/rfc/rfc6749#section-4.3.2 */
   username?: string
+  /** The resource owner's password, for the password grant. @see https://www.rfc-editor.org/rfc/rfc6749#section-4.3.2 */
   password?: string
+  /** The scope requested (default the client's `scope`). @see https://www.rfc-editor.org/rfc/rfc6749#section-3.3 */
   scope?: string | string[]
+  /** Extra headers for the token request. @see https://www.rfc-editor.org/rfc/rfc6749#section-3.2 */
   headers?: Record<string, string>
+  /** Aborts the token request. @see README.md#sessions */
   signal?: AbortSignal
-  /** Parameters of other grants (e.g. RFC 8693 `subject_token`); names the client sets itself are refused. */
+  /**
+   * Parameters of other grants (e.g. RFC 8693 `subject_token`); names the client sets itself are refused.
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-8.2
+   */
   extraParams?: ExtraParams
 }
 
+/** refreshToken's parameters. @see https://www.rfc-editor.org/rfc/rfc6749#section-6 */
 export interface RefreshTokenParams {
+  /** The refresh token to use (default the current token's). @see https://www.rfc-editor.org/rfc/rfc6749#section-6 */
   refreshToken?: string
+  /** A scope no wider than the one originally granted. @see https://www.rfc-editor.org/rfc/rfc6749#section-6 */
   scope?: string | string[]
+  /** Extra headers for the token request. @see https://www.rfc-editor.org/rfc/rfc6749#section-3.2 */
   headers?: Record<string, string>
+  /** Aborts the refresh request. @see README.md#sessions */
   signal?: AbortSignal
+  /** Further request parameters; names the client sets itself are refused. @see https://www.rfc-editor.org/rfc/rfc6749#section-8.2 */
   extraParams?: ExtraParams
 }
 
@@ -77,7 +106,7 @@ function looksLikeAuthorizationResponse(url: string): boolean {
 export function checkFetchTokenArguments(url: string | undefined, params: FetchTokenParams): void {
   checkKnownKeys('fetchToken parameter', params, FETCH_TOKEN_PARAMS, EXTRA_PARAMS_HINT)
   if (url !== undefined && looksLikeAuthorizationResponse(url)) {
-    throw new TypeError(
+    throw new InvalidArgumentError(
       'fetchToken: the first argument is the token endpoint, and this URL carries code, state or error: ' +
         'pass the callback URL as { authorizationResponse }',
     )
@@ -106,7 +135,9 @@ export function authorizationCodeGrant(
   codeVerifier: string | undefined,
 ): URLSearchParams {
   if (code === undefined)
-    throw new TypeError('fetchToken: the authorization_code grant needs code or authorizationResponse')
+    throw new InvalidArgumentError(
+      'fetchToken: the authorization_code grant needs code or authorizationResponse',
+    )
   const body = new URLSearchParams({ grant_type: 'authorization_code' })
   appendParams(body, { code, redirect_uri: redirectUri, code_verifier: codeVerifier })
   return body
@@ -132,7 +163,7 @@ export function credentialsGrant(grantType: GrantType, inputs: OwnerCredentials)
 /** RFC 6749 §4.3.2: the resource owner password credentials grant, which needs both. */
 export function passwordGrant(inputs: OwnerCredentials): URLSearchParams {
   if (inputs.username === undefined || inputs.password === undefined) {
-    throw new TypeError('fetchToken: the password grant needs username and password')
+    throw new InvalidArgumentError('fetchToken: the password grant needs username and password')
   }
   return credentialsGrant('password', inputs)
 }

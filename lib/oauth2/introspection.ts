@@ -5,7 +5,7 @@
 import { InvalidResponseError } from '../errors.js'
 import { type EndpointResponse, parseJsonObject } from '../http/endpoint-errors.js'
 
-/** An RFC 7662 §2.2 introspection response. */
+/** An RFC 7662 §2.2 introspection response. @see https://www.rfc-editor.org/rfc/rfc7662#section-2.2 */
 export interface IntrospectionResponse {
   active: boolean
   scope?: string

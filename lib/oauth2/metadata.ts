@@ -1,5 +1,5 @@
 /** Authorization server metadata (RFC 8414 §2, §3; OpenID Connect Discovery §4): where it is and what it may say. */
-import { InsecureTransportError, InvalidResponseError } from '../errors.js'
+import { InsecureTransportError, InvalidArgumentError, InvalidResponseError } from '../errors.js'
 import { isLoopbackHost } from '../http/transport.js'
 
 /** An authorization server metadata document (RFC 8414 §2; OpenID Connect Discovery §3). */
@@ -32,13 +32,15 @@ export function checkIssuer(issuer: string, allowInsecureTransport: boolean): UR
   try {
     url = new URL(issuer)
   } catch {
-    throw new TypeError(`discover: the issuer must be an absolute URL, got '${issuer}'`)
+    throw new InvalidArgumentError(`discover: the issuer must be an absolute URL, got '${issuer}'`)
   }
   if (url.search !== '' || url.hash !== '' || issuer.includes('?') || issuer.includes('#')) {
-    throw new TypeError(`discover: the issuer has no query or fragment (RFC 8414 §2), got '${issuer}'`)
+    throw new InvalidArgumentError(
+      `discover: the issuer has no query or fragment (RFC 8414 §2), got '${issuer}'`,
+    )
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new TypeError(`discover: the issuer must be an https URL, got '${issuer}'`)
+    throw new InvalidArgumentError(`discover: the issuer must be an https URL, got '${issuer}'`)
   }
   if (url.protocol === 'http:' && !isLoopbackHost(url.hostname) && !allowInsecureTransport) {
     throw new InsecureTransportError(

@@ -1,4 +1,5 @@
 /** Request parameters as RFC 6749 writes them: scope (§3.3) and form-encoded parameters (Appendix B). */
+import { InvalidArgumentError } from '../errors.js'
 
 /** RFC 6749 §3.3: a scope is a space-delimited list. */
 export function scopeToString(scope: string | readonly string[] | undefined): string | undefined {
@@ -26,15 +27,17 @@ export type ExtraParams = Record<string, string | string[]>
 export function appendExtraParams(body: URLSearchParams, extraParams: unknown, caller: string): void {
   if (extraParams === undefined) return
   if (extraParams === null || typeof extraParams !== 'object' || Array.isArray(extraParams)) {
-    throw new TypeError(`${caller}: extraParams must be an object of names to strings or string arrays`)
+    throw new InvalidArgumentError(
+      `${caller}: extraParams must be an object of names to strings or string arrays`,
+    )
   }
   for (const [name, value] of Object.entries(extraParams)) {
     const values: unknown[] = Array.isArray(value) ? value : [value]
     if (!values.every(item => typeof item === 'string')) {
-      throw new TypeError(`${caller}: extraParams.${name} must be a string or an array of strings`)
+      throw new InvalidArgumentError(`${caller}: extraParams.${name} must be a string or an array of strings`)
     }
     if (body.has(name)) {
-      throw new TypeError(
+      throw new InvalidArgumentError(
         `${caller}: extraParams.${name} is a parameter the client sets itself; use its option`,
       )
     }

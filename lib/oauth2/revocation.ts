@@ -7,9 +7,16 @@ import { type EndpointResponse, endpointError } from '../http/endpoint-errors.js
 import { appendParams } from './parameters.js'
 import type { OAuth2Token } from './token.js'
 
+/** revokeToken's and introspectToken's parameters: the token to name and its hint. @see https://www.rfc-editor.org/rfc/rfc7009#section-2.1 */
 export interface TokenHintParams {
+  /** The token (default the current refresh token, else the current access token). @see https://www.rfc-editor.org/rfc/rfc7009#section-2.1 */
   token?: string
+  /**
+   * `token_type_hint` (default the kind of the current token taken; none for a given token).
+   * @see https://www.rfc-editor.org/rfc/rfc7009#section-2.1
+   */
   tokenTypeHint?: 'access_token' | 'refresh_token' | (string & {})
+  /** Aborts the request. @see README.md#sessions */
   signal?: AbortSignal
 }
 

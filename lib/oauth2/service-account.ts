@@ -12,6 +12,7 @@ import { scopeToString } from './parameters.js'
  * @see https://www.rfc-editor.org/rfc/rfc7523#section-2.1
  */
 export interface ServiceAccountKey {
+  /** Google's marker for a service-account key file. @see README.md#service-accounts-assertionclient-rfc-7523-21-jwt-bearer-grant */
   type: 'service_account'
   /** The assertion's `iss` (and by default its `sub`). @see https://www.rfc-editor.org/rfc/rfc7523#section-3 */
   client_email: string
@@ -136,10 +137,16 @@ export function readServiceAccount(source: unknown): ServiceAccount {
   }
 }
 
-/** AssertionClient options for fromServiceAccount: the file gives the endpoint, audience, issuer and key. */
+/**
+ * AssertionClient options for fromServiceAccount: the file gives the endpoint, audience, issuer and key.
+ * @see https://www.rfc-editor.org/rfc/rfc7523#section-2.1
+ */
 export interface ServiceAccountOptions
   extends Omit<AssertionClientOptions, 'tokenEndpoint' | 'audience' | 'issuer' | 'key' | 'scope'> {
-  /** The scopes the token is for, sent as the assertion's `scope` claim (where Google reads them). */
+  /**
+   * The scopes the token is for, sent as the assertion's `scope` claim (where Google reads them).
+   * @see README.md#service-accounts-assertionclient-rfc-7523-21-jwt-bearer-grant
+   */
   scope?: string | string[]
 }
 

@@ -1,5 +1,5 @@
 /** A session that carries an OAuth 2.0 access token (RFC 6750 via bearer.ts) and renews it (RFC 6749 §6). */
-import { ClientClosedError, MissingTokenError, TokenExpiredError } from '../errors.js'
+import { ClientClosedError, InvalidOptionError, MissingTokenError, TokenExpiredError } from '../errors.js'
 import { checkFunction, checkOneOf, type OptionNames, optionError } from '../http/options.js'
 import type { PreparedRequest } from '../http/prepared-request.js'
 import { type ResponseData, SESSION_OPTIONS, Session, type SessionOptions } from '../session.js'
@@ -15,7 +15,10 @@ import {
 import { RefreshQueue, type Renewal } from './refresh-queue.js'
 import { type OAuth2Token, renewalTime, toToken } from './token.js'
 
-/** Called after every automatic refresh or re-grant (and explicit refreshToken), awaited before waiters go on. */
+/**
+ * Called after every automatic refresh or re-grant (and explicit refreshToken), awaited before waiters go on.
+ * @see README.md#refresh-and-updatetoken
+ */
 export type UpdateToken = (
   token: OAuth2Token,
   context: { refreshToken?: string; accessToken?: string },
@@ -31,11 +34,13 @@ export interface ObtainedToken {
 }
 
 export interface TokenSessionOptions extends SessionOptions {
+  /** A token to start with (e.g. one persisted earlier); checked like the `token` setter. @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1 */
   token?: OAuth2Token
-  /** Where the access token goes on resource requests (RFC 6750 §2); default 'header'. */
+  /** Where the access token goes on resource requests (RFC 6750 §2); default 'header'. @see https://www.rfc-editor.org/rfc/rfc6750#section-2 */
   tokenPlacement?: TokenPlacement
+  /** Called with each renewed token, to persist it. @see README.md#refresh-and-updatetoken */
   updateToken?: UpdateToken
-  /** Seconds before expiry to renew (default 60; at most half the token's lifetime). */
+  /** Seconds before expiry to renew (default 60; at most half the token's lifetime). @see https://www.rfc-editor.org/rfc/rfc6749#section-6 */
   leeway?: number
 }
 
@@ -80,11 +85,12 @@ export abstract class TokenSession extends Session {
     if (options.token !== undefined) this.token = options.token
   }
 
+  /** The token in use (undefined before one is fetched or set). @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1 */
   get token(): OAuth2Token | undefined {
     return this.#token
   }
 
-  /** Sets the token (copied; expires_at computed from expires_in when absent). */
+  /** Sets the token (copied; expires_at computed from expires_in when absent). @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1 */
   set token(value: OAuth2Token | undefined) {
     if (value === undefined) {
       this.#token = undefined
@@ -95,13 +101,13 @@ export abstract class TokenSession extends Session {
       throw optionError('token', 'an OAuth2Token object', value)
     const expiresAt = Number(value.expires_at)
     if (expiresAt > MAX_EPOCH_SECONDS) {
-      throw new TypeError(
+      throw new InvalidOptionError(
         `token.expires_at must be in seconds since the epoch, got ${expiresAt}, which looks like milliseconds: divide it by 1000`,
       )
     }
     this.storeToken(
       toToken(value, Date.now() / 1000, reason => {
-        throw new TypeError(`token: ${reason}`)
+        throw new InvalidOptionError(`token: ${reason}`)
       }),
     )
   }
@@ -109,6 +115,7 @@ export abstract class TokenSession extends Session {
   /**
    * True when there is no token or it is due for renewal by this client's own rule (`leeway`
    * seconds before expiry, at most half its lifetime early): the moment the next request renews it.
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
    */
   get tokenExpired(): boolean {
     return Date.now() >= this.#renewAt
@@ -155,7 +162,10 @@ export abstract class TokenSession extends Session {
     notAfter: number,
   ): Promise<ObtainedToken>
 
-  /** The current token, renewed first (shared with every concurrent caller) when it is about to expire. */
+  /**
+   * The current token, renewed first (shared with every concurrent caller) when it is about to expire.
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
+   */
   ensureActiveToken(signal?: AbortSignal): Promise<OAuth2Token> {
     if (this.closed) return Promise.reject(new ClientClosedError())
     return this.#activeToken(signal)

@@ -1,8 +1,8 @@
 /** The access token (RFC 6749 §5.1): its validation, the token endpoint answer that carries it, and its renewal time. */
-import { InvalidResponseError } from '../errors.js'
+import { InvalidArgumentError, InvalidResponseError } from '../errors.js'
 import { type EndpointResponse, parseJsonObject } from '../http/endpoint-errors.js'
 
-/** A token as the wire carries it (RFC 6749 §5.1); users persist it as JSON. */
+/** A token as the wire carries it (RFC 6749 §5.1); users persist it as JSON. @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1 */
 export interface OAuth2Token {
   access_token: string
   token_type: string
@@ -128,22 +128,23 @@ export function renewalTime(token: OAuth2Token, leeway: number): number {
  * Whether `token` has expired, or will within `leeway` seconds (simple-oauth2's `expired()`):
  * `expires_at` is epoch seconds (RFC 6749 §5.1 gives only `expires_in`; the client records the
  * moment). A token that states no expiry is not expired.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
  */
 export function isTokenExpired(token: OAuth2Token, leeway = 0): boolean {
   if (token === null || typeof token !== 'object') {
-    throw new TypeError(
+    throw new InvalidArgumentError(
       `isTokenExpired: token must be an OAuth2Token object; got ${token === null ? 'null' : typeof token}`,
     )
   }
   if (typeof leeway !== 'number' || !(leeway >= 0)) {
-    throw new TypeError(
+    throw new InvalidArgumentError(
       `isTokenExpired: leeway must be a non-negative number of seconds; got ${typeof leeway === 'number' ? leeway : typeof leeway}`,
     )
   }
   const expiresAt = token.expires_at
   if (expiresAt === undefined || expiresAt === null) return false
   if (typeof expiresAt !== 'number' || Number.isNaN(expiresAt)) {
-    throw new TypeError(
+    throw new InvalidArgumentError(
       `isTokenExpired: expires_at must be a number of epoch seconds; got ${typeof expiresAt}`,
     )
   }
