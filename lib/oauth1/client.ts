@@ -1,3 +1,7 @@
+/**
+ * OAuth1Client (RFC 5849): the three-step credentials flow (§2) and a session whose every request
+ * is signed (§3). Its class is over 250 lines: one public class for both, each verb with its TSDoc.
+ */
 import type { KeyObject } from 'node:crypto'
 import {
   InvalidArgumentError,
