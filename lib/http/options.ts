@@ -24,31 +24,27 @@ export const optionError: ValueError = (name, expected, value) =>
 export const argumentError: ValueError = (name, expected, value) =>
   new InvalidArgumentError(`\`${name}\` must be ${expected}, got ${describe(value)}`)
 
-export function checkPositiveNumber(
-  name: string,
-  value: unknown,
-  defaultValue: number,
-  fail: ValueError = optionError,
-): number {
-  if (value === undefined) return defaultValue
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw fail(name, 'a positive finite number', value)
+/** A number option (or argument): `defaultValue` when undefined, else one that `accepts` takes. */
+function checkNumber(
+  accepts: (value: number) => boolean,
+  expected: string,
+): (name: string, value: unknown, defaultValue: number, fail?: ValueError) => number {
+  return (name, value, defaultValue, fail = optionError) => {
+    if (value === undefined) return defaultValue
+    if (typeof value !== 'number' || !accepts(value)) throw fail(name, expected, value)
+    return value
   }
-  return value
 }
 
-export function checkNonNegativeInteger(
-  name: string,
-  value: unknown,
-  defaultValue: number,
-  fail: ValueError = optionError,
-): number {
-  if (value === undefined) return defaultValue
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw fail(name, 'a non-negative integer', value)
-  }
-  return value
-}
+export const checkPositiveNumber = checkNumber(
+  value => Number.isFinite(value) && value > 0,
+  'a positive finite number',
+)
+
+export const checkNonNegativeInteger = checkNumber(
+  value => Number.isSafeInteger(value) && value >= 0,
+  'a non-negative integer',
+)
 
 export function checkPositiveInteger(
   name: string,

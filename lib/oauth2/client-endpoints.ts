@@ -41,6 +41,12 @@ export interface ClientEndpointsSetup {
   secrets: () => (string | undefined)[]
 }
 
+/** What a call returns: the endpoint's answer and the values to redact from anything shown of it. */
+export interface ClientEndpointResult extends EndpointResult {
+  /** The secrets the request carried, as sent, and those the client holds. */
+  redact: (string | undefined)[]
+}
+
 /** One authenticated POST per call; see ClientEndpointCall for what varies between endpoints. */
 export class ClientEndpoints {
   readonly #setup: ClientEndpointsSetup
@@ -56,14 +62,13 @@ export class ClientEndpoints {
 
   /**
    * POSTs `body` to `url` with the client's authentication, the call's hooks, capped answer and
-   * deadline. A non-2xx answer rejects (RFC 6749 §5.2's error, or one naming the endpoint). `sent`
-   * holds the secrets the request carried, as sent, for redacting the answer.
+   * deadline. A non-2xx answer rejects (RFC 6749 §5.2's error, or one naming the endpoint).
    */
   async post(
     url: string | undefined,
     body: URLSearchParams,
     call: ClientEndpointCall,
-  ): Promise<EndpointResult> {
+  ): Promise<ClientEndpointResult> {
     if (url === undefined) {
       throw new InvalidOptionError(
         `no ${call.label}: set the \`${call.option}\` option or use OAuth2Client.discover()`,
@@ -85,7 +90,7 @@ export class ClientEndpoints {
     // The client's constructor checked that a method serves every selected name; none is ever removed.
     const method = authMethods.get(call.auth === 'revocation' ? selected.revocation : selected.token)!
     const responseHook = call.responseHook
-    return send({
+    const result = await send({
       label: call.label,
       url: target,
       headers,
@@ -102,5 +107,6 @@ export class ClientEndpoints {
       failure: endpointError,
       secrets: secrets(),
     })
+    return { ...result, redact: [...result.sent, ...secrets()] }
   }
 }

@@ -49,6 +49,17 @@ import { type ObtainedToken, TokenSession } from './token-session.js'
 export type { OAuth2ClientOptions }
 
 const TOKEN_ENDPOINT = { label: 'token endpoint', option: 'tokenEndpoint' } as const
+const REVOCATION_ENDPOINT = {
+  label: 'revocation endpoint',
+  option: 'revocationEndpoint',
+  auth: 'revocation',
+  requestHook: 'revoke_token_request',
+} as const
+const INTROSPECTION_ENDPOINT = {
+  label: 'introspection endpoint',
+  option: 'introspectionEndpoint',
+  requestHook: 'introspect_token_request',
+} as const
 
 /**
  * An OAuth 2.0 client (RFC 6749) that is also a pooled HTTP session: every request carries the
@@ -195,12 +206,12 @@ export class OAuth2Client extends TokenSession {
       return token
     }
     const { headers, signal } = params
-    const { response, sentAt, sent } = await this.#endpoints.post(
+    const { response, sentAt, redact } = await this.#endpoints.post(
       url ?? this.#metadata.token_endpoint,
       request.body,
       { ...TOKEN_ENDPOINT, headers, signal, notAfter, responseHook: 'access_token_response' },
     )
-    const token = parseTokenResponse(response, sentAt, [...sent, ...this.secrets()])
+    const token = parseTokenResponse(response, sentAt, redact)
     this.storeToken(token)
     return token
   }
@@ -232,7 +243,7 @@ export class OAuth2Client extends TokenSession {
     notAfter: number,
   ): Promise<ObtainedToken> {
     const { body, refreshToken } = refreshTokenRequest(params, this.token?.refresh_token)
-    const { response, sentAt, sent } = await this.#endpoints.post(
+    const { response, sentAt, redact } = await this.#endpoints.post(
       url ?? this.#metadata.token_endpoint,
       body,
       {
@@ -245,7 +256,7 @@ export class OAuth2Client extends TokenSession {
         responseHook: 'refresh_token_response',
       },
     )
-    const token = parseTokenResponse(response, sentAt, [...sent, ...this.secrets()])
+    const token = parseTokenResponse(response, sentAt, redact)
     // RFC 6749 §6: without a new refresh token, the old one stays valid.
     token.refresh_token ??= refreshToken
     this.storeToken(token)
@@ -275,18 +286,14 @@ export class OAuth2Client extends TokenSession {
   /** Revokes a token (RFC 7009); by default the refresh token, else the access token. @see https://www.rfc-editor.org/rfc/rfc7009#section-2 */
   async revokeToken(url?: string, params: TokenHintParams = {}): Promise<void> {
     if (this.closed) throw new ClientClosedError()
-    const { response, sent } = await this.#endpoints.post(
+    const body = tokenHintBody(params, this.token)
+    const call = { ...REVOCATION_ENDPOINT, signal: params.signal }
+    const { response, redact } = await this.#endpoints.post(
       url ?? this.#metadata.revocation_endpoint,
-      tokenHintBody(params, this.token),
-      {
-        label: 'revocation endpoint',
-        option: 'revocationEndpoint',
-        auth: 'revocation',
-        signal: params.signal,
-        requestHook: 'revoke_token_request',
-      },
+      body,
+      call,
     )
-    checkRevocationResponse(response, [...sent, ...this.secrets()])
+    checkRevocationResponse(response, redact)
   }
 
   /**
@@ -295,17 +302,14 @@ export class OAuth2Client extends TokenSession {
    */
   async introspectToken(url?: string, params: TokenHintParams = {}): Promise<IntrospectionResponse> {
     if (this.closed) throw new ClientClosedError()
-    const { response, sent } = await this.#endpoints.post(
+    const body = tokenHintBody(params, this.token)
+    const call = { ...INTROSPECTION_ENDPOINT, signal: params.signal }
+    const { response, redact } = await this.#endpoints.post(
       url ?? this.#metadata.introspection_endpoint,
-      tokenHintBody(params, this.token),
-      {
-        label: 'introspection endpoint',
-        option: 'introspectionEndpoint',
-        signal: params.signal,
-        requestHook: 'introspect_token_request',
-      },
+      body,
+      call,
     )
-    return readIntrospectionResponse(response, [...sent, ...this.secrets()])
+    return readIntrospectionResponse(response, redact)
   }
 
   protected override secrets(): (string | undefined)[] {
