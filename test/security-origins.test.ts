@@ -8,7 +8,7 @@ import t, { type Test } from 'tap'
 import { Agent, interceptors, fetch as undiciFetch, request as undiciRequest } from 'undici'
 import { OAuth1Client } from '../lib/oauth1/client.js'
 import { OAuth2Client } from '../lib/oauth2/client.js'
-import { recordingOrigin, redirectTo } from './fixtures/recording-origin.js'
+import { ok, redirectTo, start } from './fixtures/recording-server.js'
 
 const ACCESS = 'access-token-0123456789'
 const REFRESH = 'refresh-token-0123456789'
@@ -21,8 +21,8 @@ function mappedOrigin(url: string): string {
 }
 
 async function origins(t: Test) {
-  const api = await recordingOrigin()
-  const other = await recordingOrigin()
+  const api = await start({ respond: ok })
+  const other = await start({ respond: ok })
   t.teardown(api.close)
   t.teardown(other.close)
   return { api, other }
@@ -83,11 +83,11 @@ t.test(
   async t => {
     const { api, other } = await origins(t)
     api.respond((req, res) => {
-      if (req.url === '/start') return redirectTo(302, () => `${other.url}/landing`)(req, res, '')
+      if (req.url === '/start') return redirectTo(302, () => `${other.url}/landing`)(req, res)
       res.end('api')
     })
     other.respond((req, res) => {
-      if (req.url?.startsWith('/landing')) return redirectTo(307, () => `${api.url}/back`)(req, res, '')
+      if (req.url?.startsWith('/landing')) return redirectTo(307, () => `${api.url}/back`)(req, res)
       res.end('other')
     })
     await using client = bearerClient()

@@ -1,6 +1,6 @@
 /**
  * The README's service-account example (RFC 7523 §2.1 JWT bearer grant), run as a test by
- * test/rfc7523-assertion-client.test.ts against a loopback token endpoint.
+ * test/oauth2/assertion-client.test.ts against a loopback token endpoint.
  *
  *   npx tsx scripts/examples/service-account.ts <service-account.json> <api-url> [scope]
  *

@@ -9,12 +9,12 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import t from 'tap'
-import { OAuthError } from '../lib/errors.js'
-import { AssertionClient, type ServiceAccountKey } from '../lib/index.js'
-import { leakedPart, thrownBy } from './fixtures/key-leak.js'
-import { startProvider, startResource } from './fixtures/provider.js'
+import { OAuthError } from '../../lib/errors.js'
+import { AssertionClient, type ServiceAccountKey } from '../../lib/index.js'
+import { leakedPart, thrownBy } from '../fixtures/key-leak.js'
+import { startProvider, startResource } from '../fixtures/provider.js'
 
-const fileText = readFileSync(new URL('./fixtures/keys/service-account.json', import.meta.url), 'utf8')
+const fileText = readFileSync(new URL('../fixtures/keys/service-account.json', import.meta.url), 'utf8')
 const conf = JSON.parse(fileText) as ServiceAccountKey & { client_id: string }
 const publicJwk = { ...createPublicKey(conf.private_key).export({ format: 'jwk' }), kid: conf.private_key_id }
 

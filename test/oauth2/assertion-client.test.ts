@@ -16,13 +16,13 @@ import { join } from 'node:path'
 import { inspect } from 'node:util'
 import { decodeJwt, decodeProtectedHeader, type JWTHeaderParameters, type JWTPayload, jwtVerify } from 'jose'
 import t from 'tap'
-import { InvalidResponseError, OAuthError } from '../lib/errors.js'
-import { AssertionClient, type AssertionClientOptions } from '../lib/oauth2/assertion-client.js'
-import { ClientSecretJWT } from '../lib/oauth2/client-secret-jwt.js'
-import type { OAuth2Token } from '../lib/oauth2/token.js'
-import { callWithServiceAccount } from '../scripts/examples/service-account.js'
-import { startServer } from './fixtures/http-server.js'
-import { oauthError } from './fixtures/match.js'
+import { InvalidResponseError, OAuthError } from '../../lib/errors.js'
+import { AssertionClient, type AssertionClientOptions } from '../../lib/oauth2/assertion-client.js'
+import { ClientSecretJWT } from '../../lib/oauth2/client-secret-jwt.js'
+import type { OAuth2Token } from '../../lib/oauth2/token.js'
+import { callWithServiceAccount } from '../../scripts/examples/service-account.js'
+import { startServer } from '../fixtures/http-server.js'
+import { oauthError } from '../fixtures/match.js'
 
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer'
 const TOKEN_TTL = 2
@@ -511,7 +511,7 @@ t.test('options are validated at construction, each message naming its option', 
 
 t.test('acceptance 4: the README service-account example, run against the loopback endpoint', async t => {
   const conf = JSON.parse(
-    readFileSync(new URL('./fixtures/keys/service-account.json', import.meta.url), 'utf8'),
+    readFileSync(new URL('../fixtures/keys/service-account.json', import.meta.url), 'utf8'),
   )
   for (const field of [
     'type',

@@ -17,12 +17,12 @@ import diagnostics from 'node:diagnostics_channel'
 import { inspect } from 'node:util'
 import { decodeJwt, decodeProtectedHeader } from 'jose'
 import t from 'tap'
-import { OAuthError } from '../lib/errors.js'
-import { OAuth2Client } from '../lib/oauth2/client.js'
-import { ClientSecretJWT } from '../lib/oauth2/client-secret-jwt.js'
-import { PrivateKeyJWT } from '../lib/oauth2/private-key-jwt.js'
-import { oauthError } from './fixtures/match.js'
-import { CLIENT_PRIVATE_JWK, DEFAULT_CLIENTS, startProvider, startResource } from './fixtures/provider.js'
+import { OAuthError } from '../../lib/errors.js'
+import { OAuth2Client } from '../../lib/oauth2/client.js'
+import { ClientSecretJWT } from '../../lib/oauth2/client-secret-jwt.js'
+import { PrivateKeyJWT } from '../../lib/oauth2/private-key-jwt.js'
+import { oauthError } from '../fixtures/match.js'
+import { CLIENT_PRIVATE_JWK, DEFAULT_CLIENTS, startProvider, startResource } from '../fixtures/provider.js'
 
 const op = await startProvider()
 const rs = await startResource(op.provider)

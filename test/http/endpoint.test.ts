@@ -2,10 +2,10 @@
 // attempt built afresh and authenticated, the answer read and classified, discovery's 404 passed.
 import t, { type Test } from 'tap'
 import { Agent } from 'undici'
-import { InsecureTransportError } from '../lib/errors.js'
-import { callEndpoint, type EndpointCall, type EndpointTransport } from '../lib/http/endpoint.js'
-import { assertSecureTransport } from '../lib/http/transport.js'
-import { startServer } from './fixtures/http-server.js'
+import { InsecureTransportError } from '../../lib/errors.js'
+import { callEndpoint, type EndpointCall, type EndpointTransport } from '../../lib/http/endpoint.js'
+import { assertSecureTransport } from '../../lib/http/transport.js'
+import { startServer } from '../fixtures/http-server.js'
 
 interface Seen {
   method: string

@@ -5,9 +5,9 @@
  * sets is held to the same rules (TypeError). Answers are JSON-parsed once, however deep.
  */
 import t, { type Test } from 'tap'
-import { InvalidResponseError, OAuthError } from '../lib/errors.js'
-import { OAuth2Client } from '../lib/oauth2/client.js'
-import { json, type RecordingServer, start } from './fixtures/recording-server.js'
+import { InvalidResponseError, OAuthError } from '../../lib/errors.js'
+import { OAuth2Client } from '../../lib/oauth2/client.js'
+import { json, type RecordingServer, start } from '../fixtures/recording-server.js'
 
 async function server(t: Test): Promise<RecordingServer> {
   const s = await start()

@@ -5,9 +5,9 @@
 // covered by oauth_body_hash.
 import t, { type Test } from 'tap'
 import { request } from 'undici'
-import { OAuth1Client, type OAuth1ClientOptions } from '../lib/oauth1/client.js'
-import type { SignatureType } from '../lib/oauth1/placement.js'
-import type { SignatureMethod } from '../lib/oauth1/signature.js'
+import { OAuth1Client, type OAuth1ClientOptions } from '../../lib/oauth1/client.js'
+import type { SignatureType } from '../../lib/oauth1/placement.js'
+import type { SignatureMethod } from '../../lib/oauth1/signature.js'
 import {
   INTEROP_METHODS as METHODS,
   OAUTH1_CLIENT,
@@ -16,7 +16,7 @@ import {
   INTEROP_PLACEMENTS as PLACEMENTS,
   startOAuth1Provider,
   TRICKY_FORM,
-} from './fixtures/oauth1-provider.js'
+} from '../fixtures/oauth1-provider.js'
 
 const CALLBACK = 'http://127.0.0.1:1/callback?app=undici-oauth'
 

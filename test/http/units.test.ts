@@ -2,11 +2,11 @@
 
 import { Readable } from 'node:stream'
 import t from 'tap'
-import { mergeHeaders, readDispatchHeaders } from '../lib/http/headers.js'
-import { isReplayable, prepareDispatch, readForm, resolveUrl } from '../lib/http/prepare.js'
-import { redirectLocation, redirectOptions } from '../lib/http/redirect.js'
-import { assertSecureTransport, isLoopbackHost } from '../lib/http/transport.js'
-import { isInvalidTokenChallenge, parseWwwAuthenticate } from '../lib/oauth2/bearer.js'
+import { mergeHeaders, readDispatchHeaders } from '../../lib/http/headers.js'
+import { isReplayable, prepareDispatch, readForm, resolveUrl } from '../../lib/http/prepare.js'
+import { redirectLocation, redirectOptions } from '../../lib/http/redirect.js'
+import { assertSecureTransport, isLoopbackHost } from '../../lib/http/transport.js'
+import { isInvalidTokenChallenge, parseWwwAuthenticate } from '../../lib/oauth2/bearer.js'
 
 t.test('readDispatchHeaders reads every shape undici accepts, lower-cased, repeated names kept', async t => {
   t.same(readDispatchHeaders(null), {})

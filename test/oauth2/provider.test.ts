@@ -7,18 +7,18 @@ import { Readable } from 'node:stream'
 import { inspect } from 'node:util'
 import t from 'tap'
 import { request } from 'undici'
-import { OAuthError } from '../lib/errors.js'
-import { OAuth2Client, type OAuth2ClientOptions } from '../lib/oauth2/client.js'
-import type { ClientAuthMethodName } from '../lib/oauth2/client-auth-method.js'
-import type { OAuth2Token } from '../lib/oauth2/token.js'
-import { oauthError } from './fixtures/match.js'
+import { OAuthError } from '../../lib/errors.js'
+import { OAuth2Client, type OAuth2ClientOptions } from '../../lib/oauth2/client.js'
+import type { ClientAuthMethodName } from '../../lib/oauth2/client-auth-method.js'
+import type { OAuth2Token } from '../../lib/oauth2/token.js'
+import { oauthError } from '../fixtures/match.js'
 import {
   DEFAULT_CLIENTS,
   REDIRECT_URI,
   startProvider,
   startResource,
   TEST_USER,
-} from './fixtures/provider.js'
+} from '../fixtures/provider.js'
 
 const op = await startProvider({ clientCredentialsTTL: 2 })
 const rs = await startResource(op.provider)

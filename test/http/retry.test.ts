@@ -3,8 +3,8 @@
 import { getEventListeners } from 'node:events'
 import t, { type Test } from 'tap'
 import { Agent, type Dispatcher } from 'undici'
-import { retryAfter, sendWithRetries } from '../lib/http/retry.js'
-import { startServer } from './fixtures/http-server.js'
+import { retryAfter, sendWithRetries } from '../../lib/http/retry.js'
+import { startServer } from '../fixtures/http-server.js'
 
 type Answer = { status: number; headers?: Record<string, string> } | 'reset'
 

@@ -1,13 +1,13 @@
 // Acceptance 3 of issue 5, at the signing layer: requests signed by lib/oauth1 and sent with
 // plain undici are verified by oauthlib (a provider this project did not write), for every
-// method the provider offers and every placement. test/oauth1-interop.test.ts repeats this
+// method the provider offers and every placement. test/oauth1/interop.test.ts repeats this
 // through OAuth1Client and its pooled session.
 import t from 'tap'
 import { request } from 'undici'
-import type { PreparedRequest } from '../lib/http/prepared-request.js'
-import type { SignatureType } from '../lib/oauth1/placement.js'
-import { type SignRequestOptions, signRequest } from '../lib/oauth1/sign-request.js'
-import { createSigner, type SignatureMethod } from '../lib/oauth1/signature.js'
+import type { PreparedRequest } from '../../lib/http/prepared-request.js'
+import type { SignatureType } from '../../lib/oauth1/placement.js'
+import { type SignRequestOptions, signRequest } from '../../lib/oauth1/sign-request.js'
+import { createSigner, type SignatureMethod } from '../../lib/oauth1/signature.js'
 import {
   INTEROP_METHODS as METHODS,
   OAUTH1_CLIENT,
@@ -16,7 +16,7 @@ import {
   INTEROP_PLACEMENTS as PLACEMENTS,
   startOAuth1Provider,
   TRICKY_FORM,
-} from './fixtures/oauth1-provider.js'
+} from '../fixtures/oauth1-provider.js'
 
 interface Echo {
   method: string

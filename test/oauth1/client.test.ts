@@ -10,10 +10,10 @@ import {
   MismatchingStateError,
   MissingTokenError,
   OAuthError,
-} from '../lib/errors.js'
-import { OAuth1Client, type OAuth1ClientOptions, type OAuth1Token } from '../lib/oauth1/client.js'
-import { startServer } from './fixtures/http-server.js'
-import { OAUTH1_CLIENT } from './fixtures/oauth1-provider.js'
+} from '../../lib/errors.js'
+import { OAuth1Client, type OAuth1ClientOptions, type OAuth1Token } from '../../lib/oauth1/client.js'
+import { startServer } from '../fixtures/http-server.js'
+import { OAUTH1_CLIENT } from '../fixtures/oauth1-provider.js'
 
 interface Seen {
   method: string

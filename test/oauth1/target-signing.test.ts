@@ -1,8 +1,8 @@
 import t from 'tap'
-import { Prepared, toTarget } from '../lib/http/prepare.js'
-import type { PreparedRequest } from '../lib/http/prepared-request.js'
-import { type SignRequestOptions, signRequest } from '../lib/oauth1/sign-request.js'
-import { createSigner } from '../lib/oauth1/signature.js'
+import { Prepared, toTarget } from '../../lib/http/prepare.js'
+import type { PreparedRequest } from '../../lib/http/prepared-request.js'
+import { type SignRequestOptions, signRequest } from '../../lib/oauth1/sign-request.js'
+import { createSigner } from '../../lib/oauth1/signature.js'
 
 // The session's requests (Prepared, URL not materialised) are signed from per-target parts derived
 // once; they must give exactly what the general path gives for the same URL.

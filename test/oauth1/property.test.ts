@@ -6,19 +6,19 @@
 import { createHmac, generateKeyPairSync, verify } from 'node:crypto'
 import fc from 'fast-check'
 import t from 'tap'
-import { InvalidResponseError, OAuthError } from '../lib/errors.js'
-import type { PreparedRequest } from '../lib/http/prepared-request.js'
+import { InvalidResponseError, OAuthError } from '../../lib/errors.js'
+import type { PreparedRequest } from '../../lib/http/prepared-request.js'
 import {
   baseStringUri,
   normalizeParameters,
   type Parameter,
   signatureBaseString,
-} from '../lib/oauth1/base-string.js'
-import { percentEncode } from '../lib/oauth1/encoding.js'
-import type { SignatureType } from '../lib/oauth1/placement.js'
-import { signRequest } from '../lib/oauth1/sign-request.js'
-import { createSigner, type SignatureMethod, signingKey } from '../lib/oauth1/signature.js'
-import { parseTokenAnswer } from '../lib/oauth1/token-response.js'
+} from '../../lib/oauth1/base-string.js'
+import { percentEncode } from '../../lib/oauth1/encoding.js'
+import type { SignatureType } from '../../lib/oauth1/placement.js'
+import { signRequest } from '../../lib/oauth1/sign-request.js'
+import { createSigner, type SignatureMethod, signingKey } from '../../lib/oauth1/signature.js'
+import { parseTokenAnswer } from '../../lib/oauth1/token-response.js'
 import {
   assertNoSecret,
   isWellFormed,
@@ -29,7 +29,7 @@ import {
   settings,
   valueOrTypedError,
   wellFormed,
-} from './fixtures/property.js'
+} from '../fixtures/property.js'
 
 const ENCODED = /^(?:[A-Za-z0-9\-._~]|%[0-9A-F]{2})*$/
 

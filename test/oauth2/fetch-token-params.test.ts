@@ -5,9 +5,9 @@
  * `authorizationResponse`, before the client's credentials are sent to it.
  */
 import t, { type Test } from 'tap'
-import { checkKnownKeys, suggest } from '../lib/http/options.js'
-import { OAuth2Client } from '../lib/oauth2/client.js'
-import { json, type RecordingServer, start } from './fixtures/recording-server.js'
+import { checkKnownKeys, suggest } from '../../lib/http/options.js'
+import { OAuth2Client } from '../../lib/oauth2/client.js'
+import { json, type RecordingServer, start } from '../fixtures/recording-server.js'
 
 async function server(t: Test): Promise<RecordingServer> {
   const s = await start()

@@ -7,11 +7,11 @@
 import { isDeepStrictEqual } from 'node:util'
 import fc from 'fast-check'
 import t from 'tap'
-import { InvalidResponseError, MismatchingStateError, OAuthError } from '../lib/errors.js'
-import { endpointError, excerpt, parseJsonObject } from '../lib/http/endpoint-errors.js'
-import { readAuthorizationResponse } from '../lib/oauth2/authorization-response.js'
-import { isInvalidTokenChallenge, parseWwwAuthenticate } from '../lib/oauth2/bearer.js'
-import { type OAuth2Token, parseTokenResponse, toToken } from '../lib/oauth2/token.js'
+import { InvalidResponseError, MismatchingStateError, OAuthError } from '../../lib/errors.js'
+import { endpointError, excerpt, parseJsonObject } from '../../lib/http/endpoint-errors.js'
+import { readAuthorizationResponse } from '../../lib/oauth2/authorization-response.js'
+import { isInvalidTokenChallenge, parseWwwAuthenticate } from '../../lib/oauth2/bearer.js'
+import { type OAuth2Token, parseTokenResponse, toToken } from '../../lib/oauth2/token.js'
 import {
   assertNoSecret,
   MARK,
@@ -21,7 +21,7 @@ import {
   settings,
   valueOrTypedError,
   wellFormed,
-} from './fixtures/property.js'
+} from '../fixtures/property.js'
 
 // --- authorization responses ------------------------------------------------------------------
 

@@ -8,11 +8,11 @@
 import { createHmac } from 'node:crypto'
 import OAuth from 'oauth-1.0a'
 import t from 'tap'
-import type { PreparedRequest } from '../lib/http/prepared-request.js'
-import { generateNonce } from '../lib/oauth1/nonce.js'
-import type { SignatureType } from '../lib/oauth1/placement.js'
-import { signRequest } from '../lib/oauth1/sign-request.js'
-import { createSigner } from '../lib/oauth1/signature.js'
+import type { PreparedRequest } from '../../lib/http/prepared-request.js'
+import { generateNonce } from '../../lib/oauth1/nonce.js'
+import type { SignatureType } from '../../lib/oauth1/placement.js'
+import { signRequest } from '../../lib/oauth1/sign-request.js'
+import { createSigner } from '../../lib/oauth1/signature.js'
 
 // mulberry32: a tiny seeded PRNG, so a failure is reproducible from its case number.
 function prng(seed: number): () => number {

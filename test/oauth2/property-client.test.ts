@@ -6,10 +6,10 @@
  */
 import fc from 'fast-check'
 import t from 'tap'
-import { OAuthError } from '../lib/errors.js'
-import type { AuthorizationUrlParams } from '../lib/oauth2/authorization-request.js'
-import { OAuth2Client } from '../lib/oauth2/client.js'
-import type { OAuth2Token } from '../lib/oauth2/token.js'
+import { OAuthError } from '../../lib/errors.js'
+import type { AuthorizationUrlParams } from '../../lib/oauth2/authorization-request.js'
+import { OAuth2Client } from '../../lib/oauth2/client.js'
+import type { OAuth2Token } from '../../lib/oauth2/token.js'
 import {
   MARK,
   noise,
@@ -19,7 +19,7 @@ import {
   valueOrTypedError,
   valueOrTypedErrorAsync,
   wellFormed,
-} from './fixtures/property.js'
+} from '../fixtures/property.js'
 
 const CLIENT_SECRET = `${MARK}client-secret "with" spaces & é`
 

@@ -1,13 +1,13 @@
 import { generateKeyPairSync, verify } from 'node:crypto'
 import t from 'tap'
-import type { PreparedRequest } from '../lib/http/prepared-request.js'
-import { baseStringUri, normalizeParameters, signatureBaseString } from '../lib/oauth1/base-string.js'
-import { bodyHash } from '../lib/oauth1/body-hash.js'
-import { percentEncode } from '../lib/oauth1/encoding.js'
-import { generateTimestamp } from '../lib/oauth1/nonce.js'
-import { authorizationHeader, canonicalizeQuery } from '../lib/oauth1/placement.js'
-import { signRequest } from '../lib/oauth1/sign-request.js'
-import { createSigner, SIGNATURE_METHODS, signingKey } from '../lib/oauth1/signature.js'
+import type { PreparedRequest } from '../../lib/http/prepared-request.js'
+import { baseStringUri, normalizeParameters, signatureBaseString } from '../../lib/oauth1/base-string.js'
+import { bodyHash } from '../../lib/oauth1/body-hash.js'
+import { percentEncode } from '../../lib/oauth1/encoding.js'
+import { generateTimestamp } from '../../lib/oauth1/nonce.js'
+import { authorizationHeader, canonicalizeQuery } from '../../lib/oauth1/placement.js'
+import { signRequest } from '../../lib/oauth1/sign-request.js'
+import { createSigner, SIGNATURE_METHODS, signingKey } from '../../lib/oauth1/signature.js'
 
 function prepared(method: string, url: string, form?: string): PreparedRequest {
   const request: PreparedRequest = { method, url: new URL(url), headers: {}, body: null, form: undefined }

@@ -4,8 +4,8 @@
  * renewal rule (leeway, at most half the token's lifetime early).
  */
 import t from 'tap'
-import { isTokenExpired, OAuth2Client, type OAuth2Token } from '../lib/index.js'
-import { startServer } from './fixtures/http-server.js'
+import { isTokenExpired, OAuth2Client, type OAuth2Token } from '../../lib/index.js'
+import { startServer } from '../fixtures/http-server.js'
 
 const now = () => Date.now() / 1000
 const bearer = (fields: Partial<OAuth2Token> = {}): OAuth2Token => ({

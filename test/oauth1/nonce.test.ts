@@ -1,9 +1,9 @@
 // Acceptance 4 of issue 5: 10,000 signed requests carry 10,000 distinct CSPRNG nonces and
 // timestamps in whole seconds (RFC 5849 §3.3).
 import t from 'tap'
-import type { PreparedRequest } from '../lib/http/prepared-request.js'
-import { signRequest } from '../lib/oauth1/sign-request.js'
-import { createSigner } from '../lib/oauth1/signature.js'
+import type { PreparedRequest } from '../../lib/http/prepared-request.js'
+import { signRequest } from '../../lib/oauth1/sign-request.js'
+import { createSigner } from '../../lib/oauth1/signature.js'
 
 t.test('10,000 signatures, 10,000 nonces, timestamps in seconds', async t => {
   const signer = createSigner('HMAC-SHA1', { clientSecret: 'cs', tokenSecret: 'ts' })

@@ -4,11 +4,11 @@
  * client or a server. OAuth2Client's own tests show the same bodies reach a real endpoint.
  */
 import t from 'tap'
-import { InvalidResponseError, MissingTokenError, OAuthError } from '../lib/errors.js'
-import type { PreparedRequest } from '../lib/http/prepared-request.js'
-import { appendQuery, HTTP_TOKEN, LEADING_HTTP_TOKEN } from '../lib/http/syntax.js'
-import { buildAuthorizationUrl } from '../lib/oauth2/authorization-request.js'
-import { accessTokenIn, bearerAuthorization, placeInForm, placeInQuery } from '../lib/oauth2/bearer.js'
+import { InvalidResponseError, MissingTokenError, OAuthError } from '../../lib/errors.js'
+import type { PreparedRequest } from '../../lib/http/prepared-request.js'
+import { appendQuery, HTTP_TOKEN, LEADING_HTTP_TOKEN } from '../../lib/http/syntax.js'
+import { buildAuthorizationUrl } from '../../lib/oauth2/authorization-request.js'
+import { accessTokenIn, bearerAuthorization, placeInForm, placeInQuery } from '../../lib/oauth2/bearer.js'
 import {
   authorizationCodeGrant,
   credentialsGrant,
@@ -16,9 +16,9 @@ import {
   passwordGrant,
   refreshTokenGrant,
   refreshTokenRequest,
-} from '../lib/oauth2/grants.js'
-import { readIntrospectionResponse } from '../lib/oauth2/introspection.js'
-import { checkRevocationResponse, tokenHintBody } from '../lib/oauth2/revocation.js'
+} from '../../lib/oauth2/grants.js'
+import { readIntrospectionResponse } from '../../lib/oauth2/introspection.js'
+import { checkRevocationResponse, tokenHintBody } from '../../lib/oauth2/revocation.js'
 
 const defaults = {
   redirectUri: 'https://app.example/cb',

@@ -1,7 +1,7 @@
 /**
  * OAuth2Client against scripted loopback endpoints: failure handling of the shared refresh,
  * compliance hooks, authorization responses, error bodies, client authentication encoding, and
- * secret hygiene. (The happy paths run against the real oidc-provider in oauth2-provider.test.ts.)
+ * secret hygiene. (The happy paths run against the real oidc-provider in test/oauth2/provider.test.ts.)
  */
 import type { ServerResponse } from 'node:http'
 import { inspect } from 'node:util'
@@ -12,13 +12,13 @@ import {
   MissingTokenError,
   OAuthError,
   TokenExpiredError,
-} from '../lib/errors.js'
-import { OAuth2Client, type OAuth2ClientOptions } from '../lib/oauth2/client.js'
-import type { ClientAuthMethod } from '../lib/oauth2/client-auth-method.js'
-import { createCodeChallenge, generateCodeVerifier, generateToken } from '../lib/oauth2/pkce.js'
-import type { OAuth2Token } from '../lib/oauth2/token.js'
-import { startServer } from './fixtures/http-server.js'
-import { oauthError } from './fixtures/match.js'
+} from '../../lib/errors.js'
+import { OAuth2Client, type OAuth2ClientOptions } from '../../lib/oauth2/client.js'
+import type { ClientAuthMethod } from '../../lib/oauth2/client-auth-method.js'
+import { createCodeChallenge, generateCodeVerifier, generateToken } from '../../lib/oauth2/pkce.js'
+import type { OAuth2Token } from '../../lib/oauth2/token.js'
+import { startServer } from '../fixtures/http-server.js'
+import { oauthError } from '../fixtures/match.js'
 
 const SECRET = 'sup3r-s3cret-value'
 const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {

@@ -3,12 +3,12 @@
 import { getEventListeners } from 'node:events'
 import t from 'tap'
 import type { Dispatcher } from 'undici'
-import { exchangeEndInterceptor } from '../lib/http/exchange-end.js'
-import { prepareRequest, TargetCache } from '../lib/http/prepare.js'
-import type { PreparedRequest } from '../lib/http/prepared-request.js'
-import { RequestAbort } from '../lib/http/request-abort.js'
-import { RequestTimeoutError, Session } from '../lib/session.js'
-import { echo, eventually, startServer } from './fixtures/http-server.js'
+import { exchangeEndInterceptor } from '../../lib/http/exchange-end.js'
+import { prepareRequest, TargetCache } from '../../lib/http/prepare.js'
+import type { PreparedRequest } from '../../lib/http/prepared-request.js'
+import { RequestAbort } from '../../lib/http/request-abort.js'
+import { RequestTimeoutError, Session } from '../../lib/session.js'
+import { echo, eventually, startServer } from '../fixtures/http-server.js'
 
 t.test('TargetCache: one parse per URL, relative to the base, bounded', async t => {
   const cache = new TargetCache(new URL('http://h:1/base/'))

@@ -2,7 +2,7 @@
 // shared by every waiter and nothing left unhandled.
 import { getEventListeners } from 'node:events'
 import t from 'tap'
-import { RefreshQueue } from '../lib/oauth2/refresh-queue.js'
+import { RefreshQueue } from '../../lib/oauth2/refresh-queue.js'
 
 function deferred<T>() {
   let resolve!: (value: T) => void

@@ -11,10 +11,10 @@ import type {
   ClientAuthMethod,
   ClientAuthRequest,
   ClientCredentials,
-} from '../lib/oauth2/client-auth-method.js'
-import { ClientSecretJWT } from '../lib/oauth2/client-secret-jwt.js'
-import { PrivateKeyJWT } from '../lib/oauth2/private-key-jwt.js'
-import { CLIENT_PRIVATE_JWK, DEFAULT_CLIENTS, startProvider } from './fixtures/provider.js'
+} from '../../lib/oauth2/client-auth-method.js'
+import { ClientSecretJWT } from '../../lib/oauth2/client-secret-jwt.js'
+import { PrivateKeyJWT } from '../../lib/oauth2/private-key-jwt.js'
+import { CLIENT_PRIVATE_JWK, DEFAULT_CLIENTS, startProvider } from '../fixtures/provider.js'
 
 const { secretJwt, privateKeyJwt } = DEFAULT_CLIENTS
 
