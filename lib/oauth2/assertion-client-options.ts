@@ -1,6 +1,7 @@
 /** The options of the RFC 7523 §2.1 JWT bearer grant client (RFC 7521 §4.1 for the request). */
 import { type OptionNames, optionError } from '../http/options.js'
 import type { KeyLike } from '../key-like.js'
+import { TOKEN_STORE_OPTIONS, type TokenStoreOptions } from '../store/store-options.js'
 import type { ClientAuthMethod, ClientAuthMethodName } from './client-auth-method.js'
 import type { ExtensionGrantType } from './grant-type.js'
 import type { JwtHeader } from './jwt-assertion.js'
@@ -10,7 +11,7 @@ import { TOKEN_SESSION_OPTIONS, type TokenSessionOptions } from './token-session
  * AssertionClient's options: the assertion's claims and key, the token endpoint, and optional client authentication.
  * @see https://www.rfc-editor.org/rfc/rfc7523#section-2.1
  */
-export interface AssertionClientOptions extends TokenSessionOptions {
+export interface AssertionClientOptions extends TokenSessionOptions, TokenStoreOptions {
   /** Where the assertion is exchanged for an access token. @see https://www.rfc-editor.org/rfc/rfc6749#section-3.2 */
   tokenEndpoint: string | URL
   /** `iss` of the assertion (RFC 7523 §3 item 1), e.g. a service account's client_email. @see https://www.rfc-editor.org/rfc/rfc7523#section-3 */
@@ -60,6 +61,7 @@ export interface AssertionClientOptions extends TokenSessionOptions {
 
 export const ASSERTION_CLIENT_OPTIONS: OptionNames<AssertionClientOptions> = {
   ...TOKEN_SESSION_OPTIONS,
+  ...TOKEN_STORE_OPTIONS,
   tokenEndpoint: true,
   issuer: true,
   audience: true,

@@ -11,6 +11,7 @@ import {
   toPrivateKey,
   toSecretKey,
 } from '../keys.js'
+import { deriveStoreKey } from '../store/store-key.js'
 import {
   ASSERTION_CLIENT_OPTIONS,
   type AssertionClientOptions,
@@ -184,6 +185,23 @@ export class AssertionClient extends TokenSession {
    */
   fetchToken(options: { signal?: AbortSignal } = {}): Promise<OAuth2Token> {
     return this.renewExclusive((deadline, notAfter) => this.#exchange(deadline, notAfter), options.signal)
+  }
+
+  /**
+   * Token endpoint, client id, grant type, scope and what the assertion asserts: issuer, subject,
+   * audience and extra claims (README "Running a fleet").
+   */
+  protected override defaultStoreKey(): string {
+    return deriveStoreKey({
+      tokenEndpoint: this.#tokenEndpoint.href,
+      clientId: this.#clientId,
+      grantType: this.#grantType,
+      scope: this.#scope,
+      issuer: this.#issuer,
+      subject: this.#subject,
+      audience: this.#audience,
+      claims: this.#claims,
+    })
   }
 
   /** A configured client can always sign a new assertion. */
