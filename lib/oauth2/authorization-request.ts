@@ -15,7 +15,19 @@ export interface AuthorizationUrlParams {
   redirectUri?: string
   /** Default 'code'; 'token' asks for the implicit grant (RFC 6749 §4.2.1), which gets no PKCE. */
   responseType?: string
-  /** Further authorization request parameters (e.g. `prompt`, `login_hint`), sent as they are. */
+  /** OpenID Connect Core §3.1.2.1 `max_age`: seconds since the user last authenticated; pass it to fetchToken too. */
+  maxAge?: number
+  /** `prompt`: space-separated `none`, `login`, `consent`, `select_account`, or a list of them. */
+  prompt?: string | string[]
+  /** `login_hint`: who is expected to log in. */
+  loginHint?: string
+  /** `claims` (§5.5): the claims requested; an object is sent as its JSON. */
+  claims?: string | Record<string, unknown>
+  /** `acr_values`: Authentication Context Class References, in order of preference. */
+  acrValues?: string | string[]
+  /** `ui_locales`: preferred languages (BCP47 tags), in order. */
+  uiLocales?: string | string[]
+  /** Further authorization request parameters, sent as they are. */
   extraParams?: Record<string, string | string[]>
 }
 
@@ -26,6 +38,12 @@ const AUTHORIZATION_URL_PARAMS: readonly (keyof AuthorizationUrlParams)[] = [
   'scope',
   'redirectUri',
   'responseType',
+  'maxAge',
+  'prompt',
+  'loginHint',
+  'claims',
+  'acrValues',
+  'uiLocales',
   'extraParams',
 ]
 
@@ -39,6 +57,11 @@ const OWN_AUTHORIZATION_PARAMS: Readonly<Record<string, string>> = {
   code_challenge: '`codeVerifier`',
   code_challenge_method: 'the `codeChallengeMethod` option',
   nonce: '`nonce`',
+  max_age: '`maxAge`',
+  login_hint: '`loginHint`',
+  claims: '`claims`',
+  acr_values: '`acrValues`',
+  ui_locales: '`uiLocales`',
 }
 
 export interface AuthorizationUrl {
@@ -87,6 +110,35 @@ function checkExtraParams(value: unknown): Record<string, string | string[]> {
   return params as Record<string, string | string[]>
 }
 
+const spaced = (value: string | string[] | undefined): string | undefined =>
+  Array.isArray(value) ? value.join(' ') : value
+
+/** OpenID Connect Core §3.1.2.1's request parameters, under their wire names. */
+function openIdParams(params: AuthorizationUrlParams): Record<string, string | undefined> {
+  const { maxAge, claims } = params
+  if (maxAge !== undefined && !(Number.isSafeInteger(maxAge) && maxAge >= 0)) {
+    throw new TypeError(
+      `createAuthorizationUrl: \`maxAge\` must be a non-negative integer of seconds, got ${String(maxAge)}`,
+    )
+  }
+  if (
+    claims !== undefined &&
+    (claims === null || (typeof claims !== 'string' && typeof claims !== 'object'))
+  ) {
+    throw new TypeError(
+      'createAuthorizationUrl: `claims` must be a JSON string or an object (OpenID Connect Core §5.5)',
+    )
+  }
+  return {
+    max_age: maxAge === undefined ? undefined : String(maxAge),
+    prompt: spaced(params.prompt),
+    login_hint: params.loginHint,
+    claims: typeof claims === 'object' ? JSON.stringify(claims) : claims,
+    acr_values: spaced(params.acrValues),
+    ui_locales: spaced(params.uiLocales),
+  }
+}
+
 /**
  * The authorization URL on `endpoint` (its own query kept), with a fresh state, PKCE verifier and
  * (for an `openid` scope) nonce unless given; `params` checked first (names, then extraParams).
@@ -111,6 +163,7 @@ export function buildAuthorizationUrl(
     scope: scopeValue,
     state,
   })
+  appendParams(query, openIdParams(params))
   appendParams(query, extra)
   const result: AuthorizationUrl = { url: '', state }
   // RFC 7636 §4.3: PKCE protects the code, so it goes with every response type that returns one.

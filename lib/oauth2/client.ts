@@ -9,6 +9,11 @@ import { endpointError, parseJsonObject } from '../http/endpoint-errors.js'
 import { checkString, optionError } from '../http/options.js'
 import type { PreparedRequest } from '../http/prepared-request.js'
 import type { KeyLike } from '../key-like.js'
+import { buildEndSessionUrl, type EndSessionUrlParams } from '../oidc/end-session.js'
+import type { IdTokenClaims } from '../oidc/id-token.js'
+import { fetchJwks } from '../oidc/jwks-cache.js'
+import { RelyingParty } from '../oidc/relying-party.js'
+import { readUserinfo, requestUserinfo, type UserinfoClaims } from '../oidc/userinfo.js'
 import {
   type AuthorizationUrl,
   type AuthorizationUrlParams,
@@ -22,6 +27,7 @@ import {
   OAUTH2_CLIENT_OPTIONS,
   type OAuth2ClientOptions,
   type RequestSettings,
+  readIdTokenSettings,
   readRequestSettings,
   selectAuthMethods,
 } from './client-options.js'
@@ -64,6 +70,8 @@ export class OAuth2Client extends TokenSession {
   readonly #authMethods = defaultClientAuthMethods()
   readonly #hooks = new ComplianceHookRegistry()
   readonly #endpoints: ClientEndpoints
+  /** OpenID Connect: ID token validation, JWKS caches, userinfo checks. */
+  readonly #oidc: RelyingParty
   constructor(options: OAuth2ClientOptions = {}) {
     super(options)
     this.#clientId = checkString('clientId', options.clientId)
@@ -79,6 +87,13 @@ export class OAuth2Client extends TokenSession {
     })
     this.#settings = readRequestSettings(options)
     this.#metadata = { ...options.metadata, ...this.#settings.explicitEndpoints }
+    this.#oidc = new RelyingParty({
+      clientId: this.#clientId,
+      clientSecret: this.#clientSecret,
+      metadata: () => this.#metadata,
+      ...readIdTokenSettings(options),
+      fetchJwks: uri => fetchJwks(call => this.callEndpoint(call), uri),
+    })
   }
 
   /**
@@ -175,10 +190,25 @@ export class OAuth2Client extends TokenSession {
       issuer: this.#metadata.issuer,
       issRequired: this.#metadata.authorization_response_iss_parameter_supported === true,
     })
+    const { nonce, maxAge } = params
     if ('token' in request) {
       const token = implicitToken(request.token)
+      await this.#oidc.checkTokenResponse(
+        token,
+        { nonce, maxAge, authentication: nonce !== undefined },
+        this.token,
+      )
       this.storeToken(token)
       return token
+    }
+    // OpenID Connect Core §3.3.2.12: a hybrid response's ID token is checked before its code is used.
+    if (request.idToken !== undefined) {
+      await this.#oidc.checkIdToken(
+        request.idToken,
+        { nonce, maxAge, code: request.code },
+        undefined,
+        this.token,
+      )
     }
     const { headers, signal } = params
     const { response, sentAt, sent } = await this.#endpoints.post(
@@ -187,6 +217,11 @@ export class OAuth2Client extends TokenSession {
       { ...TOKEN_ENDPOINT, headers, signal, notAfter, responseHook: 'access_token_response' },
     )
     const token = parseTokenResponse(response, sentAt, [...sent, ...this.secrets()])
+    // OpenID Connect Core §3.1.3.3: a code exchanged with a nonce, or for an `openid` scope, brings an ID token.
+    const authentication =
+      nonce !== undefined ||
+      (request.code !== undefined && token.scope?.split(' ').includes('openid') === true)
+    await this.#oidc.checkTokenResponse(token, { nonce, maxAge, authentication }, this.token)
     this.storeToken(token)
     return token
   }
@@ -233,6 +268,10 @@ export class OAuth2Client extends TokenSession {
     const token = parseTokenResponse(response, sentAt, [...sent, ...this.secrets()])
     // RFC 6749 §6: without a new refresh token, the old one stays valid.
     token.refresh_token ??= refreshToken
+    const current = this.token
+    await this.#oidc.checkTokenResponse(token, { refresh: true }, current)
+    // OpenID Connect Core §12.2: a refresh answer may omit the ID token; the original one still stands.
+    if (token.id_token === undefined && current?.id_token !== undefined) token.id_token = current.id_token
     this.storeToken(token)
     return { token, refreshToken }
   }
@@ -288,6 +327,26 @@ export class OAuth2Client extends TokenSession {
       },
     )
     return readIntrospectionResponse(response, [...sent, ...this.secrets()])
+  }
+
+  /** OpenID Connect: the claims of the current token's ID token, validated when it arrived; undefined otherwise. */
+  idTokenClaims(): IdTokenClaims | undefined {
+    return this.#oidc.validatedClaims(this.token)
+  }
+
+  /** OpenID Connect Core §5.3: the UserInfo claims, fetched with the access token; `sub` must be the ID token's. */
+  async userinfo(params: { signal?: AbortSignal } = {}): Promise<UserinfoClaims> {
+    const url = this.#metadata.userinfo_endpoint
+    const response = await requestUserinfo((u, o) => this.get(u, o), url, params.signal, this.secrets())
+    return readUserinfo(response, this.#oidc.subjectOf(this.token), jwt => this.#oidc.verifyUserinfoJwt(jwt))
+  }
+
+  /** OpenID Connect RP-Initiated Logout §2: the provider's logout URL; `idTokenHint` defaults to the current ID token. */
+  createEndSessionUrl(params: EndSessionUrlParams = {}): string {
+    return buildEndSessionUrl(this.#metadata.end_session_endpoint, params, {
+      clientId: this.#clientId,
+      idToken: this.token?.id_token,
+    })
   }
 
   protected override secrets(): (string | undefined)[] {
