@@ -99,12 +99,7 @@ const exchange = (c: OAuth2Client, extra: { nonce?: string; maxAge?: number } = 
   c.fetchToken(undefined, { code: 'code-1', ...extra })
 
 /** The coded error naming `claim`, with no part of the ID token in its message. */
-async function refused(
-  t: Test,
-  promise: Promise<unknown>,
-  claim: string,
-  idToken?: string,
-): Promise<void> {
+async function refused(t: Test, promise: Promise<unknown>, claim: string, idToken?: string): Promise<void> {
   const err = await promise.catch((e: unknown) => e)
   t.ok(err instanceof IdTokenValidationError, `refused with IdTokenValidationError (${claim})`)
   t.match(err, { code: 'ERR_OAUTH_ID_TOKEN', claim, error: 'invalid_id_token' })
