@@ -9,7 +9,7 @@ import { exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from '
 import t, { type Test } from 'tap'
 import { IdTokenValidationError } from '../lib/errors.js'
 import { OAuth2Client, type OAuth2ClientOptions } from '../lib/oauth2/client.js'
-import { cacheMaxAge } from '../lib/oidc/jwks-cache.js'
+import { cacheMaxAge, JwksCache } from '../lib/oidc/jwks-cache.js'
 import { tokenHash } from '../lib/oidc/token-hash.js'
 import { startServer } from './fixtures/http-server.js'
 
@@ -33,6 +33,12 @@ const issuer = {
   /** The next token endpoint answer's id_token, given the access token it goes with. */
   idToken: async (_accessToken: string): Promise<string | undefined> => undefined,
   userinfo: { sub: 'alice' } as Record<string, unknown>,
+  /** A signed userinfo answer (application/jwt) in place of the JSON one. */
+  userinfoJwt: undefined as string | undefined,
+  userinfoStatus: 200,
+  jwksCacheControl: undefined as string | undefined,
+  /** Served in place of the JWKS document. */
+  jwksBody: undefined as string | undefined,
 }
 
 const server = await startServer(async (req, res) => {
@@ -40,7 +46,8 @@ const server = await startServer(async (req, res) => {
   if (req.url === '/jwks') {
     issuer.jwksFetches++
     if (issuer.stallJwks) return // never answers: the client's deadline ends the wait
-    res.end(JSON.stringify({ keys: issuer.jwks }))
+    if (issuer.jwksCacheControl !== undefined) res.setHeader('cache-control', issuer.jwksCacheControl)
+    res.end(issuer.jwksBody ?? JSON.stringify({ keys: issuer.jwks }))
   } else if (req.url === '/token') {
     const accessToken = `at-${Math.random().toString(36).slice(2)}`
     const idToken = await issuer.idToken(accessToken)
@@ -54,7 +61,10 @@ const server = await startServer(async (req, res) => {
       }),
     )
   } else if (req.url === '/userinfo') {
-    res.end(JSON.stringify(issuer.userinfo))
+    res.statusCode = issuer.userinfoStatus
+    if (issuer.userinfoJwt === undefined) return res.end(JSON.stringify(issuer.userinfo))
+    res.setHeader('content-type', 'application/jwt')
+    res.end(issuer.userinfoJwt)
   } else {
     res.statusCode = 404
     res.end('{}')
@@ -112,6 +122,11 @@ async function refused(t: Test, promise: Promise<unknown>, claim: string, idToke
 t.beforeEach(() => {
   issuer.jwks = [first.jwk]
   issuer.stallJwks = false
+  issuer.userinfo = { sub: 'alice' }
+  issuer.userinfoJwt = undefined
+  issuer.userinfoStatus = 200
+  issuer.jwksCacheControl = undefined
+  issuer.jwksBody = undefined
 })
 
 t.test('an honest ID token is validated and its claims kept', async t => {
@@ -299,4 +314,253 @@ t.test('Cache-Control max-age and the wire hash', async t => {
   const digest = createHash('sha256').update('token-1').digest()
   t.equal(tokenHash('token-1', 'RS256'), digest.subarray(0, 16).toString('base64url'))
   t.equal(tokenHash('token-1', 'Ed448'), undefined)
+})
+
+t.test('implicit and hybrid responses: the fragment ID token is checked with at_hash and c_hash', async t => {
+  await using c = client({ codeChallengeMethod: null })
+  const fragment = (params: Record<string, string>) =>
+    `https://app.example/cb#${new URLSearchParams({ state: 's-1', ...params })}`
+  const implicit = async (accessToken: string, atHashOf: string) =>
+    fragment({
+      access_token: accessToken,
+      token_type: 'Bearer',
+      id_token: await sign({ ...honest(), at_hash: tokenHash(atHashOf, 'RS256')! }),
+    })
+  const ok = await c.fetchToken(undefined, {
+    authorizationResponse: await implicit('at-implicit', 'at-implicit'),
+    state: 's-1',
+    nonce: 'n-1',
+  })
+  t.equal(ok.access_token, 'at-implicit')
+  t.equal(c.idTokenClaims()?.at_hash, tokenHash('at-implicit', 'RS256'))
+  await refused(
+    t,
+    c.fetchToken(undefined, {
+      authorizationResponse: await implicit('at-2', 'other'),
+      state: 's-1',
+      nonce: 'n-1',
+    }),
+    'at_hash',
+  )
+
+  const hybrid = async (code: string, cHashOf: string) =>
+    fragment({ code, id_token: await sign({ ...honest(), c_hash: tokenHash(cHashOf, 'RS256')! }) })
+  issuer.idToken = () => sign(honest())
+  await c.fetchToken(undefined, {
+    authorizationResponse: await hybrid('code-9', 'code-9'),
+    state: 's-1',
+    nonce: 'n-1',
+  })
+  t.equal(c.token?.refresh_token, 'rt-1', 'the code was exchanged')
+  const requests = server.connections
+  await refused(
+    t,
+    c.fetchToken(undefined, {
+      authorizationResponse: await hybrid('code-9', 'code-8'),
+      state: 's-1',
+      nonce: 'n-1',
+    }),
+    'c_hash',
+  )
+  t.equal(server.connections, requests, 'refused before any request')
+})
+
+t.test('a signed userinfo answer is verified like an ID token', async t => {
+  issuer.idToken = () => sign(honest())
+  await using c = client()
+  await exchange(c)
+  issuer.userinfoJwt = await sign({
+    sub: 'alice',
+    email: 'alice@example.test',
+    iss: server.url,
+    aud: CLIENT_ID,
+  })
+  t.match(await c.userinfo(), { sub: 'alice', email: 'alice@example.test' })
+  issuer.userinfoJwt = await sign({ sub: 'alice', aud: 'other-client' })
+  await refused(t, c.userinfo(), 'aud')
+  issuer.userinfoJwt = await sign({ sub: 'alice' }, stranger)
+  await refused(t, c.userinfo(), 'kid')
+  issuer.userinfoJwt = await sign({ sub: 'mallory' })
+  await refused(t, c.userinfo(), 'sub')
+  issuer.userinfoJwt = undefined
+  issuer.userinfo = { name: 'no sub' }
+  await t.rejects(c.userinfo(), { code: 'ERR_OAUTH_INVALID_RESPONSE', message: /without a string `sub`/ })
+  issuer.userinfoStatus = 403
+  issuer.userinfo = { error: 'insufficient_scope' }
+  await t.rejects(c.userinfo(), { code: 'ERR_OAUTH', error: 'insufficient_scope', statusCode: 403 })
+})
+
+t.test('userinfo needs an endpoint and an ID token to compare with', async t => {
+  await using noEndpoint = client({ metadata: { issuer: server.url } })
+  await t.rejects(noEndpoint.userinfo(), { code: 'ERR_OAUTH_INVALID_ARGUMENT', message: /userinfoEndpoint/ })
+  await using noIdToken = client({ token: { access_token: 'at-x', token_type: 'Bearer' } })
+  await refused(t, noIdToken.userinfo(), 'sub')
+})
+
+t.test('JWKS lifetime: Cache-Control max-age, never shorter than the cooldown', async t => {
+  issuer.idToken = () => sign(honest())
+  issuer.jwksCacheControl = 'max-age=0'
+  await using c = client({ jwksCooldown: 0.1 })
+  const before = issuer.jwksFetches
+  await exchange(c)
+  await exchange(c)
+  t.equal(issuer.jwksFetches - before, 1, 'max-age=0 still lives one cooldown')
+  await new Promise(resolve => setTimeout(resolve, 150))
+  await exchange(c)
+  t.equal(issuer.jwksFetches - before, 2, 'past its lifetime the JWKS is fetched again, kid known or not')
+
+  issuer.jwksCacheControl = 'max-age=3600'
+  await using long = client({ jwksCooldown: 0.1 })
+  const start = issuer.jwksFetches
+  await exchange(long)
+  await new Promise(resolve => setTimeout(resolve, 150))
+  await exchange(long)
+  t.equal(issuer.jwksFetches - start, 1, 'max-age=3600 keeps it')
+})
+
+t.test('JWKS documents and keys that cannot serve', async t => {
+  issuer.idToken = () => sign(honest())
+  issuer.jwksBody = 'not json'
+  await using c1 = client()
+  await t.rejects(exchange(c1), { code: 'ERR_OAUTH_INVALID_RESPONSE', message: /jwks_uri .* not JSON/ })
+  issuer.jwksBody = '{"nokeys":[]}'
+  await using c2 = client()
+  await t.rejects(exchange(c2), { code: 'ERR_OAUTH_INVALID_RESPONSE', message: /no `keys` array/ })
+  issuer.jwksBody = undefined
+
+  // Two RSA keys and a token without kid: which one is meant is not guessed.
+  issuer.jwks = [first.jwk, { ...rotated.jwk, kid: undefined }, null as unknown as JWK]
+  issuer.idToken = () => new SignJWT(honest()).setProtectedHeader({ alg: 'RS256' }).sign(first.privateKey)
+  await using c3 = client()
+  const err = await exchange(c3).catch((e: unknown) => e)
+  t.match(err, { claim: 'kid', message: /2 keys .* verify RS256 and the token names no kid/ })
+
+  // A key whose use, key_ops, alg or curve forbid verifying RS256 is not a match.
+  issuer.jwks = [
+    { ...first.jwk, use: 'enc' },
+    { ...first.jwk, key_ops: ['encrypt'] },
+    { ...first.jwk, alg: 'PS256' },
+    { kty: 'EC', crv: 'P-384', kid: 'k1', x: 'x', y: 'y' },
+  ]
+  issuer.idToken = () => sign(honest())
+  await using c4 = client()
+  await refused(t, exchange(c4), 'kid')
+
+  // A listed key that cannot be imported is named, not thrown as jose's own error.
+  const cache = new JwksCache('https://op.example/jwks', {
+    fetch: async () => ({
+      body: JSON.stringify({ keys: [{ kty: 'EC', crv: 'P-256', kid: 'bad', x: 'AA', y: 'AA' }] }),
+      maxAge: undefined,
+    }),
+    cooldown: 30,
+  })
+  await t.rejects(cache.keyFor({ alg: 'ES256', kid: 'bad' }), {
+    claim: 'kid',
+    message: /'bad' cannot be imported for ES256/,
+  })
+})
+
+t.test('what the client must know to validate', async t => {
+  issuer.idToken = () => sign(honest())
+  await using noJwks = client({ metadata: { issuer: server.url } })
+  await refused(t, exchange(noJwks), 'jwks_uri')
+  await using noIssuer = client({ metadata: { jwks_uri: `${server.url}/jwks` } })
+  await refused(t, exchange(noIssuer), 'iss')
+  t.equal(noIssuer.token, undefined)
+  // Without an issuer and without a nonce (not an authentication request), the ID token is kept
+  // unvalidated and never reported as validated claims.
+  await exchange(noIssuer, {})
+  t.type(noIssuer.token?.id_token, 'string')
+  t.equal(noIssuer.idTokenClaims(), undefined)
+  // Only an implicit response reaches validation without a clientId: every token request needs one.
+  await using noClientId = client({ clientId: undefined, tokenEndpointAuthMethod: 'none' })
+  const implicit = `https://app.example/cb#${new URLSearchParams({
+    access_token: 'at-1',
+    token_type: 'Bearer',
+    id_token: await sign(honest()),
+  })}`
+  await refused(t, noClientId.fetchToken(undefined, { authorizationResponse: implicit, nonce: 'n-1' }), 'aud')
+  await using keySecret = client({
+    idTokenSignedResponseAlg: 'HS256',
+    clientSecret: { kty: 'oct', k: 'c2VjcmV0' },
+    tokenEndpointAuthMethod: 'none',
+  })
+  issuer.idToken = () =>
+    new SignJWT(honest()).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(SECRET))
+  await refused(t, exchange(keySecret), 'alg')
+  // RS256 is the default when the provider lists no algorithms (OpenID Connect Discovery §3).
+  issuer.idToken = () => sign(honest())
+  await using defaults = client({ metadata: { issuer: server.url, jwks_uri: `${server.url}/jwks` } })
+  await exchange(defaults)
+  t.equal(defaults.idTokenClaims()?.sub, 'alice')
+})
+
+t.test('options and parameters of OpenID Connect', async t => {
+  t.throws(() => client({ idTokenSignedResponseAlg: 'none' }), { code: 'ERR_OAUTH_INVALID_OPTION' })
+  t.throws(() => client({ clockTolerance: -1 }), {
+    code: 'ERR_OAUTH_INVALID_OPTION',
+    message: /clockTolerance/,
+  })
+  t.throws(() => client({ jwksCooldown: Number.NaN }), {
+    code: 'ERR_OAUTH_INVALID_OPTION',
+    message: /jwksCooldown/,
+  })
+  await using c = client({
+    authorizationEndpoint: 'https://op.example/authorize',
+    endSessionEndpoint: 'https://op.example/logout?x=1',
+    scope: 'openid',
+  })
+  const { url, nonce } = c.createAuthorizationUrl(undefined, {
+    maxAge: 300,
+    prompt: ['login', 'consent'],
+    loginHint: 'alice@example.test',
+    claims: { id_token: { email: { essential: true } } },
+    acrValues: ['urn:mace:incommon:iap:silver', 'urn:mace:incommon:iap:bronze'],
+    uiLocales: 'fr-CA fr',
+  })
+  const params = new URL(url).searchParams
+  t.same(
+    [
+      params.get('max_age'),
+      params.get('prompt'),
+      params.get('login_hint'),
+      params.get('claims'),
+      params.get('acr_values'),
+      params.get('ui_locales'),
+      params.get('nonce'),
+    ],
+    [
+      '300',
+      'login consent',
+      'alice@example.test',
+      '{"id_token":{"email":{"essential":true}}}',
+      'urn:mace:incommon:iap:silver urn:mace:incommon:iap:bronze',
+      'fr-CA fr',
+      nonce,
+    ],
+  )
+  t.equal(
+    new URL(c.createAuthorizationUrl(undefined, { claims: '{"userinfo":{}}' }).url).searchParams.get(
+      'claims',
+    ),
+    '{"userinfo":{}}',
+  )
+  t.throws(() => c.createAuthorizationUrl(undefined, { maxAge: -1 }), /maxAge/)
+  t.throws(() => c.createAuthorizationUrl(undefined, { claims: 7 as unknown as string }), /claims/)
+  t.throws(() => c.createAuthorizationUrl(undefined, { extraParams: { max_age: '1' } }), /`maxAge`/)
+
+  const logout = new URL(
+    c.createEndSessionUrl({ logoutHint: 'alice', uiLocales: ['de', 'en'], idTokenHint: 'h' }),
+  )
+  t.equal(logout.origin + logout.pathname, 'https://op.example/logout')
+  t.same(Object.fromEntries(logout.searchParams), {
+    x: '1',
+    id_token_hint: 'h',
+    logout_hint: 'alice',
+    client_id: CLIENT_ID,
+    ui_locales: 'de en',
+  })
+  t.throws(() => c.createEndSessionUrl({ postLogoutRedirectURI: 'x' } as never), /postLogoutRedirectUri/)
+  await using none = client()
+  t.throws(() => none.createEndSessionUrl(), /end_session_endpoint/)
 })
