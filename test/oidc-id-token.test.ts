@@ -5,7 +5,7 @@
  * fetch honours the session's deadline and transport rule.
  */
 import { createHash } from 'node:crypto'
-import { exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose'
+import { CompactSign, exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose'
 import t, { type Test } from 'tap'
 import { IdTokenValidationError } from '../lib/errors.js'
 import { OAuth2Client, type OAuth2ClientOptions } from '../lib/oauth2/client.js'
@@ -88,6 +88,12 @@ function sign(claims: JWTPayload, key = first, alg = 'RS256'): Promise<string> {
   return new SignJWT(claims).setProtectedHeader({ alg, kid: key.jwk.kid! }).sign(key.privateKey)
 }
 
+function signBytes(payload: string): Promise<string> {
+  return new CompactSign(new TextEncoder().encode(payload))
+    .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+    .sign(first.privateKey)
+}
+
 function client(options: OAuth2ClientOptions = {}): OAuth2Client {
   return new OAuth2Client({
     clientId: CLIENT_ID,
@@ -163,6 +169,10 @@ const tampered: [string, string, () => Promise<string>, { nonce?: string; maxAge
     },
   ],
   ['not a JWS', 'format', async () => 'not-a-jwt'],
+  ['a payload that is not JSON', 'format', () => signBytes('not json')],
+  ['a payload that is no object', 'format', () => signBytes('[1]')],
+  ['aud that is no string', 'aud', () => sign({ ...honest(), aud: 7 as unknown as string })],
+  ['exp that is no number', 'exp', () => sign({ ...honest(), exp: 'soon' as unknown as number })],
   ['wrong at_hash', 'at_hash', () => sign({ ...honest(), at_hash: tokenHash('another-token', 'RS256') })],
   [
     'auth_time older than maxAge',
@@ -563,4 +573,39 @@ t.test('options and parameters of OpenID Connect', async t => {
   t.throws(() => c.createEndSessionUrl({ postLogoutRedirectURI: 'x' } as never), /postLogoutRedirectUri/)
   await using none = client()
   t.throws(() => none.createEndSessionUrl(), /end_session_endpoint/)
+})
+
+t.test('refresh of a token restored from storage: compared with its stored ID token (§12.2)', async t => {
+  const original = { ...honest(), auth_time: now() - 100 }
+  const stored = {
+    access_token: 'at-0',
+    token_type: 'Bearer',
+    refresh_token: 'rt-0',
+    id_token: await sign(original),
+  }
+  await using c = client({ token: stored })
+  t.equal(c.idTokenClaims(), undefined, 'a restored ID token is not reported as validated')
+  issuer.idToken = () => sign({ ...honest('n-other'), auth_time: original.auth_time })
+  await refused(t, c.refreshToken(), 'nonce')
+  issuer.idToken = () => sign({ ...honest(), auth_time: original.auth_time + 5 })
+  await refused(t, c.refreshToken(), 'auth_time')
+  issuer.idToken = () => sign({ ...honest(), iss: 'https://other.example' })
+  await refused(t, c.refreshToken(), 'iss')
+  issuer.idToken = () => sign({ ...honest(), auth_time: original.auth_time })
+  await c.refreshToken()
+  t.equal(c.idTokenClaims()?.auth_time, original.auth_time)
+
+  // A stored ID token that does not even decode leaves nothing to compare with.
+  await using garbled = client({ token: { ...stored, id_token: 'garbled' } })
+  issuer.idToken = () => sign(honest('n-any'))
+  await garbled.refreshToken()
+  t.equal(garbled.idTokenClaims()?.sub, 'alice')
+})
+
+t.test('refresh (§12.2) compares aud with the original ID token', async t => {
+  issuer.idToken = () => sign(honest())
+  await using c = client()
+  await exchange(c)
+  issuer.idToken = () => sign({ ...honest(), nonce: undefined, aud: [CLIENT_ID, 'other'], azp: CLIENT_ID })
+  await refused(t, c.refreshToken(), 'aud')
 })

@@ -23,8 +23,6 @@ export interface JwksCacheOptions {
   fetch: (uri: string) => Promise<FetchedJwks>
   /** Seconds between two fetches for an unknown `kid`. */
   cooldown: number
-  /** Epoch ms; default the clock (tests move it). */
-  now?: () => number
 }
 
 /** How long a JWKS answer without max-age is kept, ms. */
@@ -47,7 +45,7 @@ function canVerify(key: JWK, alg: string): boolean {
   if (key.key_ops !== undefined && !key.key_ops.includes('verify')) return false
   if (key.alg !== undefined && key.alg !== alg) return false
   if (key.kty === 'EC') return key.crv === EC_CURVES[alg]
-  if (key.kty === 'OKP') return key.crv === 'Ed25519' || (alg === 'EdDSA' && key.crv === 'Ed448')
+  if (key.kty === 'OKP') return key.crv === 'Ed25519'
   return true
 }
 
@@ -91,17 +89,13 @@ export class JwksCache {
     this.#options = options
   }
 
-  #now(): number {
-    return this.#options.now?.() ?? Date.now()
-  }
-
   /** One fetch at a time: callers arriving while it runs share it. */
   #refresh(): Promise<void> {
     this.#pending ??= (async () => {
       try {
         const { body, maxAge } = await this.#options.fetch(this.#uri)
         this.#keys = readJwks(this.#uri, body)
-        const now = this.#now()
+        const now = Date.now()
         this.#fetchedAt = now
         const cooldown = this.#options.cooldown * 1000
         this.#expiresAt = now + Math.max(maxAge === undefined ? DEFAULT_LIFETIME : maxAge * 1000, cooldown)
@@ -124,9 +118,9 @@ export class JwksCache {
    * already running is awaited instead). Throws IdTokenValidationError 'kid' when no single key matches.
    */
   async keyFor(header: JWSHeaderParameters & { alg: string }): Promise<CryptoKey | Uint8Array> {
-    if (this.#now() >= this.#expiresAt) await this.#refresh()
+    if (Date.now() >= this.#expiresAt) await this.#refresh()
     let found = this.#matching(header)
-    const cooled = this.#now() - this.#fetchedAt >= this.#options.cooldown * 1000
+    const cooled = Date.now() - this.#fetchedAt >= this.#options.cooldown * 1000
     if (found.length === 0 && (this.#pending !== undefined || cooled)) {
       await this.#refresh()
       found = this.#matching(header)

@@ -11,7 +11,7 @@ function hashOf(alg: string): string | undefined {
   return alg === 'EdDSA' || alg === 'Ed25519' ? 'sha512' : undefined
 }
 
-/** The hash claim for `value` under `alg`; undefined for an algorithm with no defined hash (e.g. Ed448). */
+/** The hash claim for `value` under `alg`; undefined for an algorithm with no hash defined here. */
 export function tokenHash(value: string, alg: string): string | undefined {
   const hash = hashOf(alg)
   if (hash === undefined) return undefined
