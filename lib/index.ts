@@ -1,5 +1,6 @@
 export {
   ClientClosedError,
+  IdTokenValidationError,
   InsecureTransportError,
   InvalidArgumentError,
   InvalidOptionError,
@@ -66,6 +67,9 @@ export type { TokenHintParams } from './oauth2/revocation.js'
 export type { ServiceAccountKey } from './oauth2/service-account.js'
 export { isTokenExpired, type OAuth2Token } from './oauth2/token.js'
 export type { TokenSessionOptions, UpdateToken } from './oauth2/token-session.js'
+export type { EndSessionUrlParams } from './oidc/end-session.js'
+export type { IdTokenClaims } from './oidc/id-token.js'
+export type { UserinfoClaims } from './oidc/userinfo.js'
 export {
   type PreparedRequest,
   type RequestOptions,

@@ -4,13 +4,7 @@
  * then every claim the client can check. Each failure is an IdTokenValidationError naming the
  * claim or step; no message holds the token.
  */
-import {
-  type CryptoKey,
-  compactVerify,
-  decodeProtectedHeader,
-  type JWSHeaderParameters,
-  type KeyObject,
-} from 'jose'
+import { type CryptoKey, compactVerify, type JWSHeaderParameters, type KeyObject } from 'jose'
 import { IdTokenValidationError } from '../errors.js'
 import { tokenHash } from './token-hash.js'
 
@@ -73,6 +67,8 @@ function failIn(what: string, claim: string, message: string): never {
 
 const fail = (claim: string, message: string): never => failIn('ID token', claim, message)
 
+const UTF8 = new TextDecoder()
+
 /** A claim value for a message: strings quoted and cut short, other types named. */
 function shown(value: unknown): string {
   if (typeof value === 'string') return value.length > 80 ? `'${value.slice(0, 80)}…'` : `'${value}'`
@@ -92,35 +88,41 @@ export async function verifySignedJwt(
   what = 'ID token',
 ): Promise<{ header: JWSHeaderParameters & { alg: string }; claims: Record<string, unknown> }> {
   const fail = (claim: string, message: string): never => failIn(what, claim, message)
-  let header: JWSHeaderParameters
-  try {
-    header = decodeProtectedHeader(jwt) as JWSHeaderParameters
-  } catch {
-    return fail('format', 'not a compact JWS (three base64url parts with a JSON header)')
+  // jose parses the header once and hands it here before verifying: the alg check and the key
+  // lookup happen in between, and their errors pass through unchanged.
+  const resolve = (header: JWSHeaderParameters) => {
+    const alg = header.alg
+    if (typeof alg !== 'string' || alg === 'none' || !algorithms.includes(alg)) {
+      fail('alg', `alg ${shown(alg)} is not accepted: expected one of ${algorithms.join(', ')}`)
+    }
+    return keyFor(header as JWSHeaderParameters & { alg: string })
   }
-  if (jwt.split('.').length !== 3)
-    fail('format', 'not a compact JWS (an encrypted ID token is not supported)')
-  const alg = header.alg
-  if (typeof alg !== 'string' || alg === 'none' || !algorithms.includes(alg)) {
-    fail('alg', `alg ${shown(alg)} is not accepted: expected one of ${algorithms.join(', ')}`)
-  }
-  const typed = header as JWSHeaderParameters & { alg: string }
-  const key = await keyFor(typed)
-  let payload: Uint8Array
+  let verified: { payload: Uint8Array; protectedHeader: JWSHeaderParameters }
   try {
-    ;({ payload } = await compactVerify(jwt, key, { algorithms: [typed.alg] }))
-  } catch {
-    return fail('signature', `the ${typed.alg} signature does not verify with the provider's key`)
+    // No `algorithms` option: jose would refuse an alg before `resolve` could name it.
+    verified = await compactVerify(jwt, resolve)
+  } catch (err) {
+    const code = (err as { code?: unknown }).code
+    // jose's own errors are about the JWS; anything else (the JWKS fetch's) passes through.
+    if (err instanceof IdTokenValidationError || typeof code !== 'string' || !/^ERR_J(?:WS|OSE)_/.test(code))
+      throw err
+    if (code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') {
+      return fail('signature', "the signature does not verify with the provider's key")
+    }
+    return fail('format', 'not a compact JWS with a JSON header (an encrypted ID token is not supported)')
   }
   let claims: unknown
   try {
-    claims = JSON.parse(new TextDecoder().decode(payload))
+    claims = JSON.parse(UTF8.decode(verified.payload))
   } catch {
     return fail('format', 'the payload is not JSON')
   }
   if (claims === null || typeof claims !== 'object' || Array.isArray(claims))
     fail('format', 'the payload is not a JSON object')
-  return { header: typed, claims: claims as Record<string, unknown> }
+  return {
+    header: verified.protectedHeader as JWSHeaderParameters & { alg: string },
+    claims: claims as Record<string, unknown>,
+  }
 }
 
 /** §3.1.3.7 steps 2-5: `iss` is the provider's, `aud` holds the client, `azp` is the client when present or needed. */

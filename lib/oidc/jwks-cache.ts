@@ -83,6 +83,8 @@ export class JwksCache {
   #expiresAt = Number.NEGATIVE_INFINITY
   #pending: Promise<void> | undefined
   readonly #imported = new WeakMap<JWK, Map<string, Promise<CryptoKey | Uint8Array>>>()
+  /** The key found for each alg and kid since the last fetch: a warm validation is one lookup. */
+  readonly #found = new Map<string, Promise<CryptoKey | Uint8Array>>()
 
   constructor(uri: string, options: JwksCacheOptions) {
     this.#uri = uri
@@ -95,6 +97,7 @@ export class JwksCache {
       try {
         const { body, maxAge } = await this.#options.fetch(this.#uri)
         this.#keys = readJwks(this.#uri, body)
+        this.#found.clear()
         const now = Date.now()
         this.#fetchedAt = now
         const cooldown = this.#options.cooldown * 1000
@@ -117,7 +120,12 @@ export class JwksCache {
    * `kid` the cache lacks causes one more fetch unless one completed within the cooldown (a fetch
    * already running is awaited instead). Throws IdTokenValidationError 'kid' when no single key matches.
    */
-  async keyFor(header: JWSHeaderParameters & { alg: string }): Promise<CryptoKey | Uint8Array> {
+  keyFor(header: JWSHeaderParameters & { alg: string }): Promise<CryptoKey | Uint8Array> {
+    const found = Date.now() < this.#expiresAt ? this.#found.get(`${header.alg} ${header.kid}`) : undefined
+    return found ?? this.#find(header)
+  }
+
+  async #find(header: JWSHeaderParameters & { alg: string }): Promise<CryptoKey | Uint8Array> {
     if (Date.now() >= this.#expiresAt) await this.#refresh()
     let found = this.#matching(header)
     const cooled = Date.now() - this.#fetchedAt >= this.#options.cooldown * 1000
@@ -138,7 +146,9 @@ export class JwksCache {
         `signed JWT kid: ${found.length} keys in the JWKS at ${this.#uri} verify ${header.alg} and the token names ${named}`,
       )
     }
-    return this.#import(found[0]!, header.alg)
+    const key = this.#import(found[0]!, header.alg)
+    this.#found.set(`${header.alg} ${header.kid}`, key)
+    return key
   }
 
   /** Keys are imported once per algorithm and kept as long as the JWKS holds them. */

@@ -53,6 +53,8 @@ export class RelyingParty {
   readonly #setup: RelyingPartySetup
   readonly #caches = new Map<string, JwksCache>()
   #validated: { idToken: string; claims: IdTokenClaims } | undefined
+  /** algorithms() of the metadata object in use (discovery replaces the object). */
+  #algorithms: { of: AuthorizationServerMetadata; list: string[] } | undefined
 
   constructor(setup: RelyingPartySetup) {
     this.#setup = setup
@@ -64,15 +66,24 @@ export class RelyingParty {
    * `none` and without HS*, which only a client that registered an HS* algorithm accepts.
    */
   algorithms(): string[] {
+    const metadata = this.#setup.metadata()
+    if (this.#algorithms?.of !== metadata) this.#algorithms = { of: metadata, list: this.#accepted(metadata) }
+    return this.#algorithms.list
+  }
+
+  #accepted(metadata: AuthorizationServerMetadata): string[] {
     const registered = this.#setup.idTokenSignedResponseAlg
     if (registered !== undefined) return [registered]
-    const supported = this.#setup.metadata().id_token_signing_alg_values_supported
+    const supported = metadata.id_token_signing_alg_values_supported
     const listed = Array.isArray(supported) ? supported.filter(alg => typeof alg === 'string') : ['RS256']
     return listed.filter(alg => alg !== 'none' && !isHmac(alg))
   }
 
-  /** HS* verifies with the client secret (§10.1); anything else with the provider's JWKS. */
-  readonly #keyFor: KeyResolver = async header => {
+  /**
+   * HS* verifies with the client secret (§10.1); anything else with the provider's JWKS. Not an
+   * async function: a warm lookup hands back the cached key's promise as it is.
+   */
+  readonly #keyFor: KeyResolver = header => {
     if (isHmac(header.alg)) {
       const secret = this.#setup.clientSecret
       if (typeof secret !== 'string') {
@@ -81,7 +92,7 @@ export class RelyingParty {
           `signed JWT alg: ${header.alg} needs the client secret as a string`,
         )
       }
-      return new TextEncoder().encode(secret)
+      return Promise.resolve(new TextEncoder().encode(secret))
     }
     const uri = this.#setup.metadata().jwks_uri
     if (uri === undefined) {
