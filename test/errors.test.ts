@@ -1,6 +1,7 @@
 import t from 'tap'
 import {
   ClientClosedError,
+  IdTokenValidationError,
   InsecureTransportError,
   InvalidArgumentError,
   InvalidOptionError,
@@ -70,6 +71,7 @@ const samples: Record<string, Error & { code: OAuthErrorCode }> = {
   RequestTimeoutError: new RequestTimeoutError(5),
   InvalidOptionError: new InvalidOptionError('x'),
   InvalidArgumentError: new InvalidArgumentError('x'),
+  IdTokenValidationError: new IdTokenValidationError('nonce', 'x'),
 }
 
 t.test(

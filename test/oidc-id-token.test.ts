@@ -557,7 +557,17 @@ t.test('options and parameters of OpenID Connect', async t => {
   )
   t.throws(() => c.createAuthorizationUrl(undefined, { maxAge: -1 }), /maxAge/)
   t.throws(() => c.createAuthorizationUrl(undefined, { claims: 7 as unknown as string }), /claims/)
-  t.throws(() => c.createAuthorizationUrl(undefined, { extraParams: { max_age: '1' } }), /`maxAge`/)
+  t.throws(
+    () => c.createAuthorizationUrl(undefined, { maxAge: 5, extraParams: { max_age: '1' } }),
+    /max_age is set both by `maxAge` and by extraParams.max_age/,
+  )
+  t.equal(
+    new URL(c.createAuthorizationUrl(undefined, { extraParams: { ui_locales: 'de' } }).url).searchParams.get(
+      'ui_locales',
+    ),
+    'de',
+    'extraParams may still carry them alone',
+  )
 
   const logout = new URL(
     c.createEndSessionUrl({ logoutHint: 'alice', uiLocales: ['de', 'en'], idTokenHint: 'h' }),

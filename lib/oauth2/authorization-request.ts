@@ -57,11 +57,6 @@ const OWN_AUTHORIZATION_PARAMS: Readonly<Record<string, string>> = {
   code_challenge: '`codeVerifier`',
   code_challenge_method: 'the `codeChallengeMethod` option',
   nonce: '`nonce`',
-  max_age: '`maxAge`',
-  login_hint: '`loginHint`',
-  claims: '`claims`',
-  acr_values: '`acrValues`',
-  ui_locales: '`uiLocales`',
 }
 
 export interface AuthorizationUrl {
@@ -113,8 +108,24 @@ function checkExtraParams(value: unknown): Record<string, string | string[]> {
 const spaced = (value: string | string[] | undefined): string | undefined =>
   Array.isArray(value) ? value.join(' ') : value
 
-/** OpenID Connect Core §3.1.2.1's request parameters, under their wire names. */
-function openIdParams(params: AuthorizationUrlParams): Record<string, string | undefined> {
+/** The OpenID Connect parameters' names, and the wire name each is sent under. */
+const OPENID_WIRE_NAMES: Readonly<Record<string, string>> = {
+  max_age: 'maxAge',
+  prompt: 'prompt',
+  login_hint: 'loginHint',
+  claims: 'claims',
+  acr_values: 'acrValues',
+  ui_locales: 'uiLocales',
+}
+
+/**
+ * OpenID Connect Core §3.1.2.1's request parameters, under their wire names. They may come through
+ * `extraParams` too (as before they had names), but not both ways at once.
+ */
+function openIdParams(
+  params: AuthorizationUrlParams,
+  extra: Record<string, string | string[]>,
+): Record<string, string | undefined> {
   const { maxAge, claims } = params
   if (maxAge !== undefined && !(Number.isSafeInteger(maxAge) && maxAge >= 0)) {
     throw new TypeError(
@@ -129,7 +140,7 @@ function openIdParams(params: AuthorizationUrlParams): Record<string, string | u
       'createAuthorizationUrl: `claims` must be a JSON string or an object (OpenID Connect Core §5.5)',
     )
   }
-  return {
+  const wire: Record<string, string | undefined> = {
     max_age: maxAge === undefined ? undefined : String(maxAge),
     prompt: spaced(params.prompt),
     login_hint: params.loginHint,
@@ -137,6 +148,14 @@ function openIdParams(params: AuthorizationUrlParams): Record<string, string | u
     acr_values: spaced(params.acrValues),
     ui_locales: spaced(params.uiLocales),
   }
+  for (const [name, value] of Object.entries(wire)) {
+    if (value !== undefined && Object.hasOwn(extra, name)) {
+      throw new TypeError(
+        `createAuthorizationUrl: ${name} is set both by \`${OPENID_WIRE_NAMES[name]}\` and by extraParams.${name}`,
+      )
+    }
+  }
+  return wire
 }
 
 /**
@@ -163,7 +182,7 @@ export function buildAuthorizationUrl(
     scope: scopeValue,
     state,
   })
-  appendParams(query, openIdParams(params))
+  appendParams(query, openIdParams(params, extra))
   appendParams(query, extra)
   const result: AuthorizationUrl = { url: '', state }
   // RFC 7636 §4.3: PKCE protects the code, so it goes with every response type that returns one.
