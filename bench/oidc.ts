@@ -35,14 +35,16 @@ export async function oidcBench(iterations: number, rounds: number) {
     .setIssuedAt(now)
     .setExpirationTime(now + 3600)
     .sign(privateKey)
+  const metadata = {
+    issuer: ISSUER,
+    jwks_uri: `${ISSUER}/jwks`,
+    id_token_signing_alg_values_supported: ['RS256'],
+  }
   const relyingParty = new RelyingParty({
     clientId: CLIENT_ID,
     clientSecret: undefined,
-    metadata: () => ({
-      issuer: ISSUER,
-      jwks_uri: `${ISSUER}/jwks`,
-      id_token_signing_alg_values_supported: ['RS256'],
-    }),
+    // One metadata object, as an OAuth2Client holds between discoveries.
+    metadata: () => metadata,
     idTokenSignedResponseAlg: undefined,
     clockTolerance: 30,
     jwksCooldown: 30,

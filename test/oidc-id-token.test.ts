@@ -36,6 +36,7 @@ const issuer = {
   /** A signed userinfo answer (application/jwt) in place of the JSON one. */
   userinfoJwt: undefined as string | undefined,
   userinfoStatus: 200,
+  stallUserinfo: false,
   jwksCacheControl: undefined as string | undefined,
   /** Served in place of the JWKS document. */
   jwksBody: undefined as string | undefined,
@@ -61,6 +62,7 @@ const server = await startServer(async (req, res) => {
       }),
     )
   } else if (req.url === '/userinfo') {
+    if (issuer.stallUserinfo) return // never answers
     res.statusCode = issuer.userinfoStatus
     if (issuer.userinfoJwt === undefined) return res.end(JSON.stringify(issuer.userinfo))
     res.setHeader('content-type', 'application/jwt')
@@ -131,6 +133,7 @@ t.beforeEach(() => {
   issuer.userinfo = { sub: 'alice' }
   issuer.userinfoJwt = undefined
   issuer.userinfoStatus = 200
+  issuer.stallUserinfo = false
   issuer.jwksCacheControl = undefined
   issuer.jwksBody = undefined
 })
@@ -303,17 +306,31 @@ t.test('userinfo naming another sub is refused', async t => {
   await refused(t, c.userinfo(), 'sub')
 })
 
-t.test('JWKS: the session deadline ends a stalled fetch; http:// on another host is refused', async t => {
-  issuer.idToken = () => sign(honest())
-  issuer.stallJwks = true
-  await using slow = client({ timeout: 300 })
-  const started = Date.now()
-  await t.rejects(exchange(slow), { code: 'ERR_OAUTH_REQUEST_TIMEOUT' })
-  t.ok(Date.now() - started < 2_000, 'within the deadline')
+t.test(
+  'JWKS and userinfo: the session deadline ends a stalled call; an http:// jwks_uri on another host is refused',
+  async t => {
+    issuer.idToken = () => sign(honest())
+    issuer.stallJwks = true
+    await using slow = client({ timeout: 300 })
+    const started = Date.now()
+    await t.rejects(exchange(slow), { code: 'ERR_OAUTH_REQUEST_TIMEOUT' })
+    t.ok(Date.now() - started < 2_000, 'within the deadline')
 
-  await using insecure = client({ jwksUri: 'http://keys.example.test/jwks' })
-  await t.rejects(exchange(insecure), { code: 'ERR_OAUTH_INSECURE_TRANSPORT' })
-})
+    issuer.stallJwks = false
+    await exchange(slow)
+    issuer.stallUserinfo = true
+    const asked = Date.now()
+    await t.rejects(
+      slow.userinfo(),
+      { code: 'ERR_OAUTH_REQUEST_TIMEOUT' },
+      'userinfo honours the deadline too',
+    )
+    t.ok(Date.now() - asked < 2_000)
+
+    await using insecure = client({ jwksUri: 'http://keys.example.test/jwks' })
+    await t.rejects(exchange(insecure), { code: 'ERR_OAUTH_INSECURE_TRANSPORT' })
+  },
+)
 
 t.test('Cache-Control max-age and the wire hash', async t => {
   t.equal(cacheMaxAge(undefined), undefined)
