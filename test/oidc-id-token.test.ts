@@ -426,6 +426,10 @@ t.test('a signed userinfo answer is verified like an ID token', async t => {
 t.test('userinfo needs an endpoint and an ID token to compare with', async t => {
   await using noEndpoint = client({ metadata: { issuer: server.url } })
   await t.rejects(noEndpoint.userinfo(), { code: 'ERR_OAUTH_INVALID_ARGUMENT', message: /userinfoEndpoint/ })
+  await t.rejects(noEndpoint.userinfo({ signl: undefined } as never), {
+    code: 'ERR_OAUTH_INVALID_ARGUMENT',
+    message: /unknown userinfo parameter `signl`: did you mean `signal`\?/,
+  })
   await using noIdToken = client({ token: { access_token: 'at-x', token_type: 'Bearer' } })
   await refused(t, noIdToken.userinfo(), 'sub')
 })

@@ -6,7 +6,7 @@
 
 import { ClientClosedError, InvalidResponseError } from '../errors.js'
 import { endpointError, parseJsonObject } from '../http/endpoint-errors.js'
-import { checkString, optionError } from '../http/options.js'
+import { checkKnownParams, checkString, optionError } from '../http/options.js'
 import type { PreparedRequest } from '../http/prepared-request.js'
 import type { KeyLike } from '../key-like.js'
 import { buildEndSessionUrl, type EndSessionUrlParams } from '../oidc/end-session.js'
@@ -336,6 +336,7 @@ export class OAuth2Client extends TokenSession {
 
   /** OpenID Connect Core §5.3: the UserInfo claims, fetched with the access token; `sub` must be the ID token's. */
   async userinfo(params: { signal?: AbortSignal } = {}): Promise<UserinfoClaims> {
+    checkKnownParams('userinfo parameter', params, ['signal'])
     const url = this.#metadata.userinfo_endpoint
     const response = await requestUserinfo((u, o) => this.get(u, o), url, params.signal, this.secrets())
     return readUserinfo(response, this.#oidc.subjectOf(this.token), jwt => this.#oidc.verifyUserinfoJwt(jwt))
