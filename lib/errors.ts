@@ -19,6 +19,7 @@ export const OAUTH_ERROR_CODES = [
   'ERR_OAUTH_INVALID_OPTION',
   'ERR_OAUTH_INVALID_ARGUMENT',
   'ERR_OAUTH_TOKEN_STORE',
+  'ERR_OAUTH_ID_TOKEN',
 ] as const
 
 /** The stable `code` of every error this package throws; switch on it rather than on messages. */
@@ -132,6 +133,23 @@ export class TokenStoreError extends OAuthError {
   override readonly code: 'ERR_OAUTH_TOKEN_STORE' = 'ERR_OAUTH_TOKEN_STORE'
   constructor(message: string, options: OAuthErrorOptions = {}) {
     super(message, { error: 'token_store', ...options })
+  }
+}
+
+/**
+ * An OpenID Connect ID token (or a signed userinfo answer) failed validation. `claim` names the
+ * claim or step that failed ('nonce', 'iss', 'aud', 'signature', 'kid', ...); the message says
+ * what was expected and what came, and never holds the token itself.
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation
+ */
+export class IdTokenValidationError extends OAuthError {
+  override readonly code: 'ERR_OAUTH_ID_TOKEN' = 'ERR_OAUTH_ID_TOKEN'
+  /** The claim or validation step that failed. */
+  readonly claim: string
+
+  constructor(claim: string, message: string, options: OAuthErrorOptions = {}) {
+    super(message, { error: 'invalid_id_token', ...options })
+    this.claim = claim
   }
 }
 

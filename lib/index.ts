@@ -1,5 +1,6 @@
 export {
   ClientClosedError,
+  IdTokenValidationError,
   InsecureTransportError,
   InvalidArgumentError,
   InvalidOptionError,
@@ -55,6 +56,9 @@ export type { FetchTokenParams, RefreshTokenParams } from './oauth2/grants.js'
 export type { IntrospectionResponse } from './oauth2/introspection.js'
 export type { JwtAlgorithm, JwtHeader } from './oauth2/jwt-assertion.js'
 export type { AuthorizationServerMetadata } from './oauth2/metadata.js'
+export type { EndSessionUrlParams } from './oauth2/oidc/end-session.js'
+export type { IdTokenClaims } from './oauth2/oidc/id-token.js'
+export type { UserinfoClaims } from './oauth2/oidc/userinfo.js'
 export type { ExtraParams } from './oauth2/parameters.js'
 export {
   type CodeChallengeMethod,

@@ -1,8 +1,9 @@
 /**
  * `npm run demo`: undici-oauth against a real OAuth 2.0 server, all on 127.0.0.1.
  * Starts an embedded oidc-provider and a protected resource, then walks through client
- * credentials, authorization code + PKCE, a long-running worker whose tokens keep expiring,
- * revocation and introspection. Exits by itself.
+ * credentials, authorization code + PKCE, OpenID Connect sign-in (validated ID token, userinfo,
+ * logout URL), a long-running worker whose tokens keep expiring, revocation and introspection.
+ * Exits by itself.
  */
 import { OAuth2Client, type OAuth2Token } from '../lib/index.js'
 import { DEFAULT_CLIENTS, REDIRECT_URI, startProvider, startResource } from '../test/fixtures/provider.js'
@@ -18,6 +19,29 @@ const op = await startProvider({ accessTokenTTL: TOKEN_LIFETIME, clientCredentia
 const rs = await startResource(op.provider)
 say(`authorization server  ${op.issuer}`)
 say(`protected resource    ${rs.url}`)
+
+/** OpenID Connect: sign in, the validated ID token's claims, userinfo, and the logout URL. */
+async function openIdConnect(): Promise<void> {
+  step('OpenID Connect sign-in: validated ID token, userinfo, logout URL')
+  await using rp = await OAuth2Client.discover(op.issuer, {
+    clientId: DEFAULT_CLIENTS.public.client_id,
+    redirectUri: REDIRECT_URI,
+    scope: 'openid',
+  })
+  const { url, state, codeVerifier, nonce } = rp.createAuthorizationUrl(undefined, { maxAge: 300 })
+  const redirect = await op.driveAuthorization(url)
+  // The ID token is checked before the token is stored: signature against the provider's JWKS
+  // (fetched once through this client's own pool), iss, aud, exp, iat, nonce, auth_time, at_hash.
+  await rp.fetchToken(undefined, { authorizationResponse: redirect, state, codeVerifier, nonce, maxAge: 300 })
+  const { iss, sub, aud, auth_time, nonce: echoed } = rp.idTokenClaims() ?? {}
+  say(`validated ID token: ${JSON.stringify({ iss, sub, aud, auth_time, nonceMatches: echoed === nonce })}`)
+  say(`userinfo -> ${JSON.stringify(await rp.userinfo())}`)
+  const logout = rp.createEndSessionUrl({
+    postLogoutRedirectUri: 'http://127.0.0.1/logged-out',
+    state: 'bye',
+  })
+  say(`logout URL: ${logout.slice(0, 100)}…`)
+}
 
 try {
   step('client credentials, in an `await using` block')
@@ -41,14 +65,21 @@ try {
     scope: 'openid offline_access api:read',
     leeway: 1,
   })
-  const { url, state, codeVerifier } = user.createAuthorizationUrl()
+  const { url, state, codeVerifier, nonce } = user.createAuthorizationUrl()
   say(`1. send the user to ${url.slice(0, 90)}…`)
   const redirect = await op.driveAuthorization(url) // logs in as alice and consents, as a browser would
   say(`2. the provider redirects back to ${redirect.slice(0, 60)}…`)
-  const token = await user.fetchToken(undefined, { authorizationResponse: redirect, state, codeVerifier })
+  const token = await user.fetchToken(undefined, {
+    authorizationResponse: redirect,
+    state,
+    codeVerifier,
+    nonce, // the ID token must carry it: openid in the scope makes this an OpenID Connect sign-in
+  })
   say(`3. code exchanged: access token + refresh token, expires_at ${token.expires_at}`)
   const me = await user.get(`${rs.url}/me`)
   say(`GET /me -> ${me.statusCode} ${JSON.stringify(await me.body.json())}`)
+
+  await openIdConnect()
 
   step(
     `long-running worker: ${CONCURRENCY} concurrent requests for ${WORKER_SECONDS} s, tokens live ${TOKEN_LIFETIME} s`,

@@ -2,6 +2,7 @@ import { generateKeyPairSync } from 'node:crypto'
 import t from 'tap'
 import {
   ClientClosedError,
+  IdTokenValidationError,
   InsecureTransportError,
   InvalidArgumentError,
   InvalidOptionError,
@@ -75,6 +76,7 @@ const samples: Record<string, Error & { code: OAuthErrorCode }> = {
   InvalidOptionError: new InvalidOptionError('x'),
   InvalidArgumentError: new InvalidArgumentError('x'),
   TokenStoreError: new TokenStoreError('x'),
+  IdTokenValidationError: new IdTokenValidationError('nonce', 'x'),
 }
 
 t.test(

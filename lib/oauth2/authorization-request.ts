@@ -28,8 +28,20 @@ export interface AuthorizationUrlParams {
    * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.1.1
    */
   responseType?: string
+  /** OpenID Connect Core §3.1.2.1 `max_age`: seconds since the user last authenticated; pass it to fetchToken too. */
+  maxAge?: number
+  /** `prompt`: space-separated `none`, `login`, `consent`, `select_account`, or a list of them. */
+  prompt?: string | string[]
+  /** `login_hint`: who is expected to log in. */
+  loginHint?: string
+  /** `claims` (§5.5): the claims requested; an object is sent as its JSON. */
+  claims?: string | Record<string, unknown>
+  /** `acr_values`: Authentication Context Class References, in order of preference. */
+  acrValues?: string | string[]
+  /** `ui_locales`: preferred languages (BCP47 tags), in order. */
+  uiLocales?: string | string[]
   /**
-   * Further authorization request parameters (e.g. `prompt`, `login_hint`), sent as they are.
+   * Further authorization request parameters, sent as they are.
    * @see https://www.rfc-editor.org/rfc/rfc6749#section-8.2
    */
   extraParams?: Record<string, string | string[]>
@@ -42,6 +54,12 @@ const AUTHORIZATION_URL_PARAMS: readonly (keyof AuthorizationUrlParams)[] = [
   'scope',
   'redirectUri',
   'responseType',
+  'maxAge',
+  'prompt',
+  'loginHint',
+  'claims',
+  'acrValues',
+  'uiLocales',
   'extraParams',
 ]
 
@@ -110,6 +128,59 @@ function checkExtraParams(value: unknown): Record<string, string | string[]> {
   return params as Record<string, string | string[]>
 }
 
+const spaced = (value: string | string[] | undefined): string | undefined =>
+  Array.isArray(value) ? value.join(' ') : value
+
+/** The OpenID Connect parameters' names, and the wire name each is sent under. */
+const OPENID_WIRE_NAMES: Readonly<Record<string, string>> = {
+  max_age: 'maxAge',
+  prompt: 'prompt',
+  login_hint: 'loginHint',
+  claims: 'claims',
+  acr_values: 'acrValues',
+  ui_locales: 'uiLocales',
+}
+
+/**
+ * OpenID Connect Core §3.1.2.1's request parameters, under their wire names. They may come through
+ * `extraParams` too (as before they had names), but not both ways at once.
+ */
+function openIdParams(
+  params: AuthorizationUrlParams,
+  extra: Record<string, string | string[]>,
+): Record<string, string | undefined> {
+  const { maxAge, claims } = params
+  if (maxAge !== undefined && !(Number.isSafeInteger(maxAge) && maxAge >= 0)) {
+    throw new TypeError(
+      `createAuthorizationUrl: \`maxAge\` must be a non-negative integer of seconds, got ${String(maxAge)}`,
+    )
+  }
+  if (
+    claims !== undefined &&
+    (claims === null || (typeof claims !== 'string' && typeof claims !== 'object'))
+  ) {
+    throw new TypeError(
+      'createAuthorizationUrl: `claims` must be a JSON string or an object (OpenID Connect Core §5.5)',
+    )
+  }
+  const wire: Record<string, string | undefined> = {
+    max_age: maxAge === undefined ? undefined : String(maxAge),
+    prompt: spaced(params.prompt),
+    login_hint: params.loginHint,
+    claims: typeof claims === 'object' ? JSON.stringify(claims) : claims,
+    acr_values: spaced(params.acrValues),
+    ui_locales: spaced(params.uiLocales),
+  }
+  for (const [name, value] of Object.entries(wire)) {
+    if (value !== undefined && Object.hasOwn(extra, name)) {
+      throw new TypeError(
+        `createAuthorizationUrl: ${name} is set both by \`${OPENID_WIRE_NAMES[name]}\` and by extraParams.${name}`,
+      )
+    }
+  }
+  return wire
+}
+
 /**
  * The authorization URL on `endpoint` (its own query kept), with a fresh state, PKCE verifier and
  * (for an `openid` scope) nonce unless given; `params` checked first (names, then extraParams).
@@ -134,6 +205,7 @@ export function buildAuthorizationUrl(
     scope: scopeValue,
     state,
   })
+  appendParams(query, openIdParams(params, extra))
   appendParams(query, extra)
   const result: AuthorizationUrl = { url: '', state }
   // RFC 7636 §4.3: PKCE protects the code, so it goes with every response type that returns one.

@@ -24,8 +24,11 @@ export interface AuthorizationResponseChecks {
   codeFlow: boolean
 }
 
-/** What an authorization response grants: a code to exchange, or an implicit-flow token's fields. */
-export type AuthorizationGrant = { code: string } | { token: Record<string, string> }
+/**
+ * What an authorization response grants: a code to exchange (with the ID token of a hybrid
+ * response, OpenID Connect Core §3.3.2.5), or an implicit-flow token's fields.
+ */
+export type AuthorizationGrant = { code: string; idToken?: string } | { token: Record<string, string> }
 
 /**
  * Reads an authorization response redirect URL (RFC 6749 §4.1.2, §4.2.2): the query, or the
@@ -82,7 +85,8 @@ export function readAuthorizationResponse(
     throw new MismatchingStateError()
   }
   const code = params.get('code')
-  if (code !== null) return { code }
+  const idToken = params.get('id_token')
+  if (code !== null) return idToken === null ? { code } : { code, idToken }
   if (!params.has('access_token')) {
     throw new OAuthError('authorization response carries neither code nor error', {
       error: 'invalid_request',

@@ -48,6 +48,22 @@ export interface OAuth2ClientOptions extends TokenSessionOptions, TokenStoreOpti
   introspectionEndpoint?: string
   /** An RFC 8414 document; fills the endpoints above. @see https://www.rfc-editor.org/rfc/rfc8414#section-2 */
   metadata?: AuthorizationServerMetadata
+  /** OpenID Connect: where the provider's signing keys are (default: the metadata's `jwks_uri`). */
+  jwksUri?: string
+  /** OpenID Connect Core §5.3 (default: the metadata's `userinfo_endpoint`). */
+  userinfoEndpoint?: string
+  /** OpenID Connect RP-Initiated Logout §2 (default: the metadata's `end_session_endpoint`). */
+  endSessionEndpoint?: string
+  /**
+   * The client's registered `id_token_signed_response_alg`: the one algorithm its ID tokens may
+   * use. HS256/HS384/HS512 verify with the client secret. Default: the provider's
+   * `id_token_signing_alg_values_supported` (RS256 when it says nothing), HS* and `none` excluded.
+   */
+  idTokenSignedResponseAlg?: string
+  /** Seconds of clock skew allowed when checking ID token times (`exp`, `iat`, `nbf`, `auth_time`); default 30. */
+  clockTolerance?: number
+  /** Seconds between two JWKS fetches caused by an unknown `kid` (default 30). */
+  jwksCooldown?: number
 }
 
 export const OAUTH2_CLIENT_OPTIONS: OptionNames<OAuth2ClientOptions> = {
@@ -66,6 +82,12 @@ export const OAUTH2_CLIENT_OPTIONS: OptionNames<OAuth2ClientOptions> = {
   revocationEndpoint: true,
   introspectionEndpoint: true,
   metadata: true,
+  jwksUri: true,
+  userinfoEndpoint: true,
+  endSessionEndpoint: true,
+  idTokenSignedResponseAlg: true,
+  clockTolerance: true,
+  jwksCooldown: true,
 }
 
 /**
@@ -154,6 +176,9 @@ const ENDPOINT_FIELDS = [
   ['tokenEndpoint', 'token_endpoint'],
   ['revocationEndpoint', 'revocation_endpoint'],
   ['introspectionEndpoint', 'introspection_endpoint'],
+  ['jwksUri', 'jwks_uri'],
+  ['userinfoEndpoint', 'userinfo_endpoint'],
+  ['endSessionEndpoint', 'end_session_endpoint'],
 ] as const
 
 export function readRequestSettings(options: OAuth2ClientOptions): RequestSettings {
@@ -181,4 +206,31 @@ export function readRequestSettings(options: OAuth2ClientOptions): RequestSettin
     if (url !== undefined) explicitEndpoints[field] = url.href
   }
   return { scope, redirectUri, codeChallengeMethod, grantType, explicitEndpoints }
+}
+
+/** What the OpenID Connect relying party takes from the options, checked. */
+export interface IdTokenSettings {
+  idTokenSignedResponseAlg: string | undefined
+  clockTolerance: number
+  jwksCooldown: number
+}
+
+/** A duration in seconds: a finite number, 0 or more. */
+function checkSeconds(name: string, value: unknown, defaultValue: number): number {
+  if (value === undefined) return defaultValue
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw optionError(name, 'a non-negative number of seconds', value)
+  }
+  return value
+}
+
+export function readIdTokenSettings(options: OAuth2ClientOptions): IdTokenSettings {
+  const alg = checkString('idTokenSignedResponseAlg', options.idTokenSignedResponseAlg)
+  // OpenID Connect Core §3.1.3.7 step 7: an unsigned ID token is never accepted.
+  if (alg === 'none') throw optionError('idTokenSignedResponseAlg', 'a JWS algorithm other than none', alg)
+  return {
+    idTokenSignedResponseAlg: alg,
+    clockTolerance: checkSeconds('clockTolerance', options.clockTolerance, 30),
+    jwksCooldown: checkSeconds('jwksCooldown', options.jwksCooldown, 30),
+  }
 }

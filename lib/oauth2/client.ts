@@ -6,7 +6,7 @@
 
 import { ClientClosedError, InvalidArgumentError, InvalidResponseError } from '../errors.js'
 import { endpointError, parseJsonObject } from '../http/endpoint-errors.js'
-import { checkString, optionError } from '../http/options.js'
+import { checkKnownParams, checkString, optionError } from '../http/options.js'
 import type { PreparedRequest } from '../http/prepared-request.js'
 import type { KeyLike } from '../key-like.js'
 import { deriveStoreKey } from '../store/store-key.js'
@@ -23,6 +23,7 @@ import {
   OAUTH2_CLIENT_OPTIONS,
   type OAuth2ClientOptions,
   type RequestSettings,
+  readIdTokenSettings,
   readRequestSettings,
   selectAuthMethods,
 } from './client-options.js'
@@ -42,6 +43,11 @@ import {
 } from './grants.js'
 import { type IntrospectionResponse, readIntrospectionResponse } from './introspection.js'
 import { type AuthorizationServerMetadata, checkIssuer, checkMetadata, metadataUrls } from './metadata.js'
+import { buildEndSessionUrl, type EndSessionUrlParams } from './oidc/end-session.js'
+import type { IdTokenClaims } from './oidc/id-token.js'
+import { fetchJwks } from './oidc/jwks-cache.js'
+import { RelyingParty } from './oidc/relying-party.js'
+import { readUserinfo, requestUserinfo, type UserinfoClaims } from './oidc/userinfo.js'
 import { checkRevocationResponse, type TokenHintParams, tokenHintBody } from './revocation.js'
 import { implicitToken, type OAuth2Token, parseTokenResponse } from './token.js'
 import { type ObtainedToken, TokenSession } from './token-session.js'
@@ -76,6 +82,8 @@ export class OAuth2Client extends TokenSession {
   readonly #authMethods = defaultClientAuthMethods()
   readonly #hooks = new ComplianceHookRegistry()
   readonly #endpoints: ClientEndpoints
+  /** OpenID Connect: ID token validation, JWKS caches, userinfo checks. */
+  readonly #oidc: RelyingParty
   /**
    * A client as registered with the authorization server (RFC 6749 §2); `options` are checked here.
    * @see https://www.rfc-editor.org/rfc/rfc6749#section-2
@@ -107,6 +115,13 @@ export class OAuth2Client extends TokenSession {
         undefined,
       )
     }
+    this.#oidc = new RelyingParty({
+      clientId: this.#clientId,
+      clientSecret: this.#clientSecret,
+      metadata: () => this.#metadata,
+      ...readIdTokenSettings(options),
+      fetchJwks: uri => fetchJwks(call => this.callEndpoint(call), uri),
+    })
   }
 
   /**
@@ -213,10 +228,25 @@ export class OAuth2Client extends TokenSession {
       issuer: this.#metadata.issuer,
       issRequired: this.#metadata.authorization_response_iss_parameter_supported === true,
     })
+    const { nonce, maxAge } = params
     if ('token' in request) {
       const token = implicitToken(request.token)
+      await this.#oidc.checkTokenResponse(
+        token,
+        { nonce, maxAge, authentication: nonce !== undefined },
+        this.token,
+      )
       this.storeToken(token)
       return token
+    }
+    // OpenID Connect Core §3.3.2.12: a hybrid response's ID token is checked before its code is used.
+    if (request.idToken !== undefined) {
+      await this.#oidc.checkIdToken(
+        request.idToken,
+        { nonce, maxAge, code: request.code },
+        undefined,
+        this.token,
+      )
     }
     const { headers, signal } = params
     const { response, sentAt, redact } = await this.#endpoints.post(
@@ -225,6 +255,11 @@ export class OAuth2Client extends TokenSession {
       { ...TOKEN_ENDPOINT, headers, signal, notAfter, responseHook: 'access_token_response' },
     )
     const token = parseTokenResponse(response, sentAt, redact)
+    // OpenID Connect Core §3.1.3.3: a code exchanged with a nonce, or for an `openid` scope, brings an ID token.
+    const authentication =
+      nonce !== undefined ||
+      (request.code !== undefined && token.scope?.split(' ').includes('openid') === true)
+    await this.#oidc.checkTokenResponse(token, { nonce, maxAge, authentication }, this.token)
     this.storeToken(token)
     return token
   }
@@ -272,6 +307,10 @@ export class OAuth2Client extends TokenSession {
     const token = parseTokenResponse(response, sentAt, redact)
     // RFC 6749 §6: without a new refresh token, the old one stays valid.
     token.refresh_token ??= refreshToken
+    const current = this.token
+    await this.#oidc.checkTokenResponse(token, { refresh: true }, current)
+    // OpenID Connect Core §12.2: a refresh answer may omit the ID token; the original one still stands.
+    if (token.id_token === undefined && current?.id_token !== undefined) token.id_token = current.id_token
     this.storeToken(token)
     return { token, refreshToken }
   }
@@ -333,6 +372,27 @@ export class OAuth2Client extends TokenSession {
       call,
     )
     return readIntrospectionResponse(response, redact)
+  }
+
+  /** OpenID Connect: the claims of the current token's ID token, validated when it arrived; undefined otherwise. */
+  idTokenClaims(): IdTokenClaims | undefined {
+    return this.#oidc.validatedClaims(this.token)
+  }
+
+  /** OpenID Connect Core §5.3: the UserInfo claims, fetched with the access token; `sub` must be the ID token's. */
+  async userinfo(params: { signal?: AbortSignal } = {}): Promise<UserinfoClaims> {
+    checkKnownParams('userinfo parameter', params, ['signal'])
+    const url = this.#metadata.userinfo_endpoint
+    const response = await requestUserinfo((u, o) => this.get(u, o), url, params.signal, this.secrets())
+    return readUserinfo(response, this.#oidc.subjectOf(this.token), jwt => this.#oidc.verifyUserinfoJwt(jwt))
+  }
+
+  /** OpenID Connect RP-Initiated Logout §2: the provider's logout URL; `idTokenHint` defaults to the current ID token. */
+  createEndSessionUrl(params: EndSessionUrlParams = {}): string {
+    return buildEndSessionUrl(this.#metadata.end_session_endpoint, params, {
+      clientId: this.#clientId,
+      idToken: this.token?.id_token,
+    })
   }
 
   protected override secrets(): (string | undefined)[] {

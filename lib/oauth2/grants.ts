@@ -50,6 +50,13 @@ export interface FetchTokenParams {
    * @see https://www.rfc-editor.org/rfc/rfc6749#section-8.2
    */
   extraParams?: ExtraParams
+  /**
+   * OpenID Connect: the nonce createAuthorizationUrl returned; the ID token must carry exactly it
+   * (Core §3.1.3.7 step 11). Passing it makes an ID token required. Like `state`, the client keeps none.
+   */
+  nonce?: string | undefined
+  /** OpenID Connect: the `maxAge` the authorization URL asked for; the ID token's `auth_time` must be that recent. */
+  maxAge?: number | undefined
 }
 
 /** refreshToken's parameters. @see https://www.rfc-editor.org/rfc/rfc6749#section-6 */
@@ -79,6 +86,8 @@ const FETCH_TOKEN_PARAMS: readonly (keyof FetchTokenParams)[] = [
   'headers',
   'signal',
   'extraParams',
+  'nonce',
+  'maxAge',
 ]
 
 const REFRESH_TOKEN_PARAMS: readonly (keyof RefreshTokenParams)[] = [
@@ -191,9 +200,10 @@ export interface FetchTokenDefaults {
 export function fetchTokenRequest(
   params: FetchTokenParams,
   defaults: FetchTokenDefaults,
-): { body: URLSearchParams } | { token: Record<string, string> } {
+): { body: URLSearchParams; code?: string; idToken?: string } | { token: Record<string, string> } {
   const { grantType, authorizationResponse, code, codeVerifier, username, password, scope } = params
   let authorizationCode = code
+  let frontChannelIdToken: string | undefined
   if (authorizationResponse !== undefined) {
     const grant = readAuthorizationResponse(authorizationResponse, {
       state: params.state,
@@ -203,6 +213,7 @@ export function fetchTokenRequest(
     })
     if ('token' in grant) return grant
     authorizationCode = grant.code
+    frontChannelIdToken = grant.idToken
   }
   const grant = grantType ?? inferGrantType(authorizationCode, username, password)
   const owner = { username, password, scope: scope === undefined ? defaults.scope : scopeToString(scope) }
@@ -213,7 +224,10 @@ export function fetchTokenRequest(
         ? passwordGrant(owner)
         : credentialsGrant(grant, owner)
   appendExtraParams(body, params.extraParams, 'fetchToken')
-  return { body }
+  if (grant !== 'authorization_code' || authorizationCode === undefined) return { body }
+  return frontChannelIdToken === undefined
+    ? { body, code: authorizationCode }
+    : { body, code: authorizationCode, idToken: frontChannelIdToken }
 }
 
 /**

@@ -17,6 +17,10 @@ export interface AuthorizationServerMetadata {
   grant_types_supported?: string[]
   token_endpoint_auth_methods_supported?: string[]
   code_challenge_methods_supported?: string[]
+  /** OpenID Connect Discovery §3: the JWS algorithms of the provider's ID tokens. */
+  id_token_signing_alg_values_supported?: string[]
+  /** OpenID Connect RP-Initiated Logout §2.1. */
+  end_session_endpoint?: string
   /** RFC 9207 §3: the server puts `iss` in every authorization response. */
   authorization_response_iss_parameter_supported?: boolean
   [field: string]: unknown

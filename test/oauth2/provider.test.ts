@@ -107,6 +107,8 @@ t.test('authorization code + PKCE S256, end to end through the dev interactions'
     clientId: pub.client_id,
     redirectUri: REDIRECT_URI,
     scope: 'openid offline_access api:read',
+    // The ID token is validated (OpenID Connect Core §3.1.3.7): against this issuer and its keys.
+    metadata: { issuer: op.issuer, jwks_uri: op.urls.jwks },
   })
   const { url, state, codeVerifier, nonce } = c.createAuthorizationUrl(op.urls.authorization, {
     extraParams: { prompt: 'consent' },
@@ -117,7 +119,7 @@ t.test('authorization code + PKCE S256, end to end through the dev interactions'
   t.ok(nonce, 'openid scope gets a nonce')
   const redirect = await op.driveAuthorization(url)
   t.match(redirect, /^http:\/\/127\.0\.0\.1\/cb\?code=/)
-  const token = await c.fetchToken(undefined, { authorizationResponse: redirect, state, codeVerifier })
+  const token = await c.fetchToken(undefined, { authorizationResponse: redirect, state, codeVerifier, nonce })
   t.type(token.refresh_token, 'string')
   t.type(token.id_token, 'string')
   const { status, json } = await getResource(c)

@@ -57,7 +57,7 @@ client.createAuthorizationUrl(undefined, { codeChallangeMethod: 'plain' })
 // @ts-expect-error scopes is scope
 client.createAuthorizationUrl(undefined, { scopes: ['openid'] })
 // @ts-expect-error extra parameters go in extraParams
-client.createAuthorizationUrl(undefined, { prompt: 'consent' })
+client.createAuthorizationUrl(undefined, { display: 'page' })
 client.createAuthorizationUrl(undefined, { extraParams: { prompt: 'consent', ui_locales: ['de'] } })
 
 // fetchToken: Authlib's snake_case names and typos.
