@@ -1,5 +1,5 @@
 /**
- * ID token validations per second: OAuth2Client's validation path (lib/oidc/relying-party.ts: the
+ * ID token validations per second: OAuth2Client's validation path (lib/oauth2/oidc/relying-party.ts: the
  * JWKS cache lookup, the imported-key cache, the RS256 signature and every claim check of OpenID
  * Connect Core §3.1.3.7) against a minimal jose `jwtVerify` with a local key and its
  * issuer/audience checks. The JWKS is fetched once before measuring (a function returns it: no
