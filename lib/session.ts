@@ -168,6 +168,11 @@ export class Session implements AsyncDisposable {
     return this.#timeout
   }
 
+  /** Aborted by destroy(): ends waits of the session's own, such as a device-code poll's. */
+  protected get lifetime(): AbortSignal {
+    return this.#lifetime.signal
+  }
+
   /** Whether credentials may go only over https:// or to loopback hosts (no allowInsecureTransport). */
   protected get checksTransport(): boolean {
     return this.#checkTransport

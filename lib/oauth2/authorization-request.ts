@@ -2,10 +2,11 @@
  * The authorization request URL (RFC 6749 §4.1.1 code, §4.2.1 implicit) with its state (§10.12),
  * the RFC 7636 §4.3 PKCE challenge and the OpenID Connect Core §3.1.2.1 nonce.
  */
-import { checkKnownKeys } from '../http/options.js'
+import { argumentError, checkKnownKeys } from '../http/options.js'
 import { appendQuery } from '../http/syntax.js'
 import { appendParams, scopeToString } from './parameters.js'
 import { type CodeChallengeMethod, createCodeChallenge, generateCodeVerifier, generateToken } from './pkce.js'
+import { checkResource, type ResourceIndicator } from './resource-indicators.js'
 
 export interface AuthorizationUrlParams {
   state?: string
@@ -15,6 +16,8 @@ export interface AuthorizationUrlParams {
   redirectUri?: string
   /** Default 'code'; 'token' asks for the implicit grant (RFC 6749 §4.2.1), which gets no PKCE. */
   responseType?: string
+  /** RFC 8707 §2.1: the resource(s) the token is for; default the client's `resource` option. */
+  resource?: ResourceIndicator
   /** Further authorization request parameters (e.g. `prompt`, `login_hint`), sent as they are. */
   extraParams?: Record<string, string | string[]>
 }
@@ -26,6 +29,7 @@ const AUTHORIZATION_URL_PARAMS: readonly (keyof AuthorizationUrlParams)[] = [
   'scope',
   'redirectUri',
   'responseType',
+  'resource',
   'extraParams',
 ]
 
@@ -39,6 +43,7 @@ const OWN_AUTHORIZATION_PARAMS: Readonly<Record<string, string>> = {
   code_challenge: '`codeVerifier`',
   code_challenge_method: 'the `codeChallengeMethod` option',
   nonce: '`nonce`',
+  resource: '`resource`',
 }
 
 export interface AuthorizationUrl {
@@ -59,6 +64,8 @@ export interface AuthorizationRequestDefaults {
   scope: string | undefined
   /** null: no PKCE. */
   codeChallengeMethod: CodeChallengeMethod | null
+  /** RFC 8707 resource indicators sent when the call names none. */
+  resource?: readonly string[] | undefined
 }
 
 /**
@@ -110,6 +117,7 @@ export function buildAuthorizationUrl(
     redirect_uri: redirectUri ?? defaults.redirectUri,
     scope: scopeValue,
     state,
+    resource: checkResource('resource', params.resource, argumentError) ?? defaults.resource,
   })
   appendParams(query, extra)
   const result: AuthorizationUrl = { url: '', state }

@@ -9,6 +9,7 @@ import { checkGrantType, type GrantType } from './grant-type.js'
 import type { AuthorizationServerMetadata } from './metadata.js'
 import { scopeToString } from './parameters.js'
 import type { CodeChallengeMethod } from './pkce.js'
+import { checkResource, type ResourceIndicator } from './resource-indicators.js'
 import { TOKEN_SESSION_OPTIONS, type TokenSessionOptions } from './token-session.js'
 
 export interface OAuth2ClientOptions extends TokenSessionOptions {
@@ -29,10 +30,17 @@ export interface OAuth2ClientOptions extends TokenSessionOptions {
   codeChallengeMethod?: CodeChallengeMethod | null
   /** The grant repeated when a token must be obtained automatically, e.g. 'client_credentials'. */
   grantType?: GrantType
+  /**
+   * RFC 8707 resource indicator(s) for the client's own token: sent on the authorization URL, every
+   * grant and refresh, automatic renewals included, unless a call passes its own `resource`.
+   */
+  resource?: ResourceIndicator
   authorizationEndpoint?: string
   tokenEndpoint?: string
   revocationEndpoint?: string
   introspectionEndpoint?: string
+  /** RFC 8628 §3.1; metadata `device_authorization_endpoint`. */
+  deviceAuthorizationEndpoint?: string
   /** An RFC 8414 document; fills the endpoints above. */
   metadata?: AuthorizationServerMetadata
 }
@@ -47,10 +55,12 @@ export const OAUTH2_CLIENT_OPTIONS: OptionNames<OAuth2ClientOptions> = {
   redirectUri: true,
   codeChallengeMethod: true,
   grantType: true,
+  resource: true,
   authorizationEndpoint: true,
   tokenEndpoint: true,
   revocationEndpoint: true,
   introspectionEndpoint: true,
+  deviceAuthorizationEndpoint: true,
   metadata: true,
 }
 
@@ -124,6 +134,7 @@ export interface RequestSettings {
   redirectUri: string | undefined
   codeChallengeMethod: CodeChallengeMethod | null
   grantType: GrantType | undefined
+  resource: string[] | undefined
   /** The endpoints given as options, which win over metadata, discovered or given. */
   explicitEndpoints: AuthorizationServerMetadata
 }
@@ -133,6 +144,7 @@ const ENDPOINT_FIELDS = [
   ['tokenEndpoint', 'token_endpoint'],
   ['revocationEndpoint', 'revocation_endpoint'],
   ['introspectionEndpoint', 'introspection_endpoint'],
+  ['deviceAuthorizationEndpoint', 'device_authorization_endpoint'],
 ] as const
 
 export function readRequestSettings(options: OAuth2ClientOptions): RequestSettings {
@@ -159,5 +171,6 @@ export function readRequestSettings(options: OAuth2ClientOptions): RequestSettin
     const url = checkUrl(option, options[option])
     if (url !== undefined) explicitEndpoints[field] = url.href
   }
-  return { scope, redirectUri, codeChallengeMethod, grantType, explicitEndpoints }
+  const resource = checkResource('resource', options.resource, optionError)
+  return { scope, redirectUri, codeChallengeMethod, grantType, resource, explicitEndpoints }
 }

@@ -4,10 +4,11 @@
  * of fetchToken's and refreshToken's parameters. Client authentication is added by the caller.
  */
 import { MissingTokenError } from '../errors.js'
-import { checkKnownKeys } from '../http/options.js'
+import { argumentError, checkKnownKeys } from '../http/options.js'
 import { readAuthorizationResponse } from './authorization-response.js'
 import type { GrantType } from './grant-type.js'
 import { appendExtraParams, appendParams, type ExtraParams, scopeToString } from './parameters.js'
+import { checkResource, type ResourceIndicator } from './resource-indicators.js'
 
 export interface FetchTokenParams {
   /** Inferred: code/authorizationResponse -> authorization_code, username+password -> password, else client_credentials. */
@@ -23,6 +24,8 @@ export interface FetchTokenParams {
   username?: string
   password?: string
   scope?: string | string[]
+  /** RFC 8707 §2.2: the resource(s) the token is for; default the client's `resource` option. */
+  resource?: ResourceIndicator
   headers?: Record<string, string>
   signal?: AbortSignal
   /** Parameters of other grants (e.g. RFC 8693 `subject_token`); names the client sets itself are refused. */
@@ -32,6 +35,8 @@ export interface FetchTokenParams {
 export interface RefreshTokenParams {
   refreshToken?: string
   scope?: string | string[]
+  /** RFC 8707 §2.2: the resource(s) the refreshed token is for; default the client's `resource` option. */
+  resource?: ResourceIndicator
   headers?: Record<string, string>
   signal?: AbortSignal
   extraParams?: ExtraParams
@@ -47,6 +52,7 @@ const FETCH_TOKEN_PARAMS: readonly (keyof FetchTokenParams)[] = [
   'username',
   'password',
   'scope',
+  'resource',
   'headers',
   'signal',
   'extraParams',
@@ -55,6 +61,7 @@ const FETCH_TOKEN_PARAMS: readonly (keyof FetchTokenParams)[] = [
 const REFRESH_TOKEN_PARAMS: readonly (keyof RefreshTokenParams)[] = [
   'refreshToken',
   'scope',
+  'resource',
   'headers',
   'signal',
   'extraParams',
@@ -150,6 +157,8 @@ export interface FetchTokenDefaults {
   scope: string | undefined
   issuer: string | undefined
   issRequired: boolean
+  /** RFC 8707 resource indicators sent when the call names none. */
+  resource?: readonly string[] | undefined
 }
 
 /**
@@ -181,21 +190,29 @@ export function fetchTokenRequest(
       : grant === 'password'
         ? passwordGrant(owner)
         : credentialsGrant(grant, owner)
+  appendParams(body, {
+    resource: checkResource('resource', params.resource, argumentError) ?? defaults.resource,
+  })
   appendExtraParams(body, params.extraParams, 'fetchToken')
   return { body }
 }
 
 /**
- * refreshToken's request (RFC 6749 §6): the given refresh token, else `current`, with `extraParams`.
+ * refreshToken's request (RFC 6749 §6): the given refresh token, else `current`, with the RFC 8707
+ * `resource` (else `defaultResource`) and `extraParams`.
  * Returns the refresh token used, which stays valid when the answer carries no new one.
  */
 export function refreshTokenRequest(
   params: RefreshTokenParams,
   current: string | undefined,
+  defaultResource?: readonly string[],
 ): { body: URLSearchParams; refreshToken: string } {
   const refreshToken = params.refreshToken ?? current
   if (refreshToken === undefined) throw new MissingTokenError('no refresh_token to refresh with')
   const body = refreshTokenGrant(refreshToken, scopeToString(params.scope))
+  appendParams(body, {
+    resource: checkResource('resource', params.resource, argumentError) ?? defaultResource,
+  })
   appendExtraParams(body, params.extraParams, 'refreshToken')
   return { body, refreshToken }
 }
