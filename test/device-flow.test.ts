@@ -165,25 +165,31 @@ t.test('deviceAuthorization refuses bad input and bad answers with typed errors'
   await t.rejects(client(refusing).deviceAuthorization(), oauthError('invalid_client', { statusCode: 400 }))
 })
 
-t.test('authorization_pending three times, then the token: polls spaced by at least the interval', async t => {
-  const s = await scripted(deviceResponse({ interval: 0.2 }), [PENDING, PENDING, PENDING, SUCCESS])
-  const updates: unknown[] = []
-  const c = client(s.server, { updateToken: (token, context) => void updates.push({ token, context }) })
-  const authorization = await c.deviceAuthorization()
-  const issued = Date.now()
-  const token = await c.pollDeviceToken(authorization)
-  const polls = s.polls()
-  t.equal(polls.length, 4, 'three pending answers, then the token')
-  t.ok(polls[0]! - issued >= 200 - CLOCK_SLACK, `the first poll waits the interval (${polls[0]! - issued} ms)`)
-  for (const gap of gaps(polls)) t.ok(gap >= 200 - CLOCK_SLACK, `polls ${gap} ms apart (interval 200 ms)`)
-  const form = s.received.find(r => r.path === '/token')!.form
-  t.same(Object.fromEntries(form), { grant_type: DEVICE_CODE_GRANT_TYPE, device_code: 'the-device-code' })
-  t.equal(token.access_token, TOKEN.access_token)
-  t.equal(c.token?.access_token, TOKEN.access_token, 'the client holds the token')
-  t.same(updates, [{ token, context: {} }], 'updateToken is called once, with the token')
-  const { body } = await c.get(`${s.server.url}/resource`)
-  t.same(await body.json(), { authorization: `Bearer ${TOKEN.access_token}` }, 'and uses it')
-})
+t.test(
+  'authorization_pending three times, then the token: polls spaced by at least the interval',
+  async t => {
+    const s = await scripted(deviceResponse({ interval: 0.2 }), [PENDING, PENDING, PENDING, SUCCESS])
+    const updates: unknown[] = []
+    const c = client(s.server, { updateToken: (token, context) => void updates.push({ token, context }) })
+    const authorization = await c.deviceAuthorization()
+    const issued = Date.now()
+    const token = await c.pollDeviceToken(authorization)
+    const polls = s.polls()
+    t.equal(polls.length, 4, 'three pending answers, then the token')
+    t.ok(
+      polls[0]! - issued >= 200 - CLOCK_SLACK,
+      `the first poll waits the interval (${polls[0]! - issued} ms)`,
+    )
+    for (const gap of gaps(polls)) t.ok(gap >= 200 - CLOCK_SLACK, `polls ${gap} ms apart (interval 200 ms)`)
+    const form = s.received.find(r => r.path === '/token')!.form
+    t.same(Object.fromEntries(form), { grant_type: DEVICE_CODE_GRANT_TYPE, device_code: 'the-device-code' })
+    t.equal(token.access_token, TOKEN.access_token)
+    t.equal(c.token?.access_token, TOKEN.access_token, 'the client holds the token')
+    t.same(updates, [{ token, context: {} }], 'updateToken is called once, with the token')
+    const { body } = await c.get(`${s.server.url}/resource`)
+    t.same(await body.json(), { authorization: `Bearer ${TOKEN.access_token}` }, 'and uses it')
+  },
+)
 
 t.test('slow_down adds 5 s to the interval for the rest of the poll', async t => {
   const s = await scripted(deviceResponse({ interval: 0.1 }), [
@@ -196,7 +202,10 @@ t.test('slow_down adds 5 s to the interval for the rest of the poll', async t =>
   await c.pollDeviceToken(await c.deviceAuthorization())
   const [before, afterSlowDown, later] = gaps(s.polls())
   t.ok(before! >= 100 - CLOCK_SLACK && before! < 2_000, `before slow_down: ${before} ms`)
-  t.ok(afterSlowDown! >= 5_100 - CLOCK_SLACK && afterSlowDown! < 7_000, `after slow_down: ${afterSlowDown} ms`)
+  t.ok(
+    afterSlowDown! >= 5_100 - CLOCK_SLACK && afterSlowDown! < 7_000,
+    `after slow_down: ${afterSlowDown} ms`,
+  )
   t.ok(later! >= 5_100 - CLOCK_SLACK && later! < 7_000, `and it stays: ${later} ms`)
 })
 
@@ -209,7 +218,7 @@ t.test('access_denied and expired_token end the poll with an OAuthError', async 
     const c = client(s.server)
     await t.rejects(
       c.pollDeviceToken(await c.deviceAuthorization()),
-      { constructor: OAuthError, error, description: 'the user said no', statusCode: 400 },
+      oauthError(error, { constructor: OAuthError, description: 'the user said no', statusCode: 400 }),
       error,
     )
     t.equal(s.polls().length, 2, `${error}: no poll after it`)
@@ -217,19 +226,22 @@ t.test('access_denied and expired_token end the poll with an OAuthError', async 
   }
 })
 
-t.test('429 and 503 wait as Retry-After says, never less than the interval, and are not retried early', async t => {
-  const s = await scripted(deviceResponse({ interval: 0.1 }), [
-    { status: 503, body: {}, headers: { 'retry-after': '1' } },
-    { status: 429, body: { error: 'too_many' } },
-    SUCCESS,
-  ])
-  const c = client(s.server) // tokenRetries stays at its default: the poll owns its timing
-  await c.pollDeviceToken(await c.deviceAuthorization())
-  const [afterBusy, afterTooMany] = gaps(s.polls())
-  t.equal(s.polls().length, 3, 'one request per answer')
-  t.ok(afterBusy! >= 1_000 - CLOCK_SLACK && afterBusy! < 2_500, `503 Retry-After: 1 -> ${afterBusy} ms`)
-  t.ok(afterTooMany! >= 100 - CLOCK_SLACK && afterTooMany! < 1_000, `429 without it -> ${afterTooMany} ms`)
-})
+t.test(
+  '429 and 503 wait as Retry-After says, never less than the interval, and are not retried early',
+  async t => {
+    const s = await scripted(deviceResponse({ interval: 0.1 }), [
+      { status: 503, body: {}, headers: { 'retry-after': '1' } },
+      { status: 429, body: { error: 'too_many' } },
+      SUCCESS,
+    ])
+    const c = client(s.server) // tokenRetries stays at its default: the poll owns its timing
+    await c.pollDeviceToken(await c.deviceAuthorization())
+    const [afterBusy, afterTooMany] = gaps(s.polls())
+    t.equal(s.polls().length, 3, 'one request per answer')
+    t.ok(afterBusy! >= 1_000 - CLOCK_SLACK && afterBusy! < 2_500, `503 Retry-After: 1 -> ${afterBusy} ms`)
+    t.ok(afterTooMany! >= 100 - CLOCK_SLACK && afterTooMany! < 1_000, `429 without it -> ${afterTooMany} ms`)
+  },
+)
 
 t.test('the whole poll ends at expires_in', async t => {
   const s = await scripted(deviceResponse({ interval: 0.3, expires_in: 1 }), [PENDING])
@@ -304,20 +316,28 @@ t.test('an abort while a poll is in flight, and destroy() during the wait, end i
   await t.rejects(d.pollDeviceToken(authorization), ClientClosedError, 'and a closed client polls no more')
 })
 
-t.test('pollDeviceToken checks what it is given, and a bad token answer is an InvalidResponseError', async t => {
-  const s = await scripted(deviceResponse(), [{ status: 200, body: { access_token: 'x', token_type: 'MAC' } }])
-  const c = client(s.server)
-  await t.rejects(c.pollDeviceToken({} as DeviceAuthorization), {
-    code: 'ERR_OAUTH_INVALID_ARGUMENT',
-    message: /deviceAuthorization\(\) returned/,
-  })
-  const authorization = await c.deviceAuthorization()
-  await t.rejects(c.pollDeviceToken({ ...authorization, expires_at: Number.NaN }), {
-    code: 'ERR_OAUTH_INVALID_ARGUMENT',
-  })
-  await t.rejects(c.pollDeviceToken(authorization, { sginal: undefined } as never), {
-    code: 'ERR_OAUTH_INVALID_ARGUMENT',
-    message: /signal/,
-  })
-  await t.rejects(c.pollDeviceToken(authorization), { constructor: InvalidResponseError, message: /Bearer/ })
-})
+t.test(
+  'pollDeviceToken checks what it is given, and a bad token answer is an InvalidResponseError',
+  async t => {
+    const s = await scripted(deviceResponse(), [
+      { status: 200, body: { access_token: 'x', token_type: 'MAC' } },
+    ])
+    const c = client(s.server)
+    await t.rejects(c.pollDeviceToken({} as DeviceAuthorization), {
+      code: 'ERR_OAUTH_INVALID_ARGUMENT',
+      message: /deviceAuthorization\(\) returned/,
+    })
+    const authorization = await c.deviceAuthorization()
+    await t.rejects(c.pollDeviceToken({ ...authorization, expires_at: Number.NaN }), {
+      code: 'ERR_OAUTH_INVALID_ARGUMENT',
+    })
+    await t.rejects(c.pollDeviceToken(authorization, { sginal: undefined } as never), {
+      code: 'ERR_OAUTH_INVALID_ARGUMENT',
+      message: /signal/,
+    })
+    await t.rejects(c.pollDeviceToken(authorization), {
+      constructor: InvalidResponseError,
+      message: /Bearer/,
+    })
+  },
+)
