@@ -4,7 +4,7 @@
  * scripted loopback server.
  */
 import t from 'tap'
-import { InvalidResponseError, OAuthError } from '../lib/errors.js'
+import { ClientClosedError, InvalidResponseError, OAuthError } from '../lib/errors.js'
 import { OAuth2Client } from '../lib/oauth2/client.js'
 import type { OAuth2Token } from '../lib/oauth2/token.js'
 import { TOKEN_EXCHANGE_GRANT_TYPE, TOKEN_TYPES } from '../lib/oauth2/token-exchange.js'
@@ -185,4 +185,6 @@ t.test('arguments are checked before anything is sent; malformed answers are ref
       message: new RegExp(`${missing} is missing`),
     })
   }
+  await client.close()
+  await t.rejects(client.exchangeToken(subject), ClientClosedError)
 })
