@@ -78,7 +78,8 @@ function positiveSeconds(value: unknown): number | undefined {
 }
 
 /**
- * Reads an RFC 8628 §3.2 answer: `device_code`, `user_code` and `verification_uri` non-empty
+ * Reads an RFC 8628 §3.2 answer: `device_code`, `user_code` and `verification_uri` (or Google's
+ * `verification_url`) non-empty
  * strings, `expires_in` and `interval` (when present) positive numbers of seconds. `receivedAt`
  * is epoch seconds of the moment the request was sent, so `expires_at` is never later than the
  * server's.
@@ -97,6 +98,9 @@ export function readDeviceAuthorizationResponse(
       },
     )
   }
+  // Google's device endpoint names it `verification_url`, as its documentation shows; it is taken
+  // when the RFC 8628 name is absent.
+  fields.verification_uri ??= fields.verification_url
   for (const name of ['device_code', 'user_code', 'verification_uri']) {
     if (typeof fields[name] !== 'string' || fields[name] === '') fail(`${name} is missing or not a string`)
   }
