@@ -51,6 +51,11 @@ export type {
   RequestHook,
   ResponseHook,
 } from './oauth2/compliance-hooks.js'
+export {
+  DEVICE_CODE_GRANT_TYPE,
+  type DeviceAuthorization,
+  type DeviceAuthorizationParams,
+} from './oauth2/device-authorization.js'
 export type { ExtensionGrantType, GrantType } from './oauth2/grant-type.js'
 export type { FetchTokenParams, RefreshTokenParams } from './oauth2/grants.js'
 export type { IntrospectionResponse } from './oauth2/introspection.js'
@@ -67,9 +72,17 @@ export {
   generateToken,
 } from './oauth2/pkce.js'
 export { PrivateKeyJWT, type PrivateKeyJWTOptions } from './oauth2/private-key-jwt.js'
+export type { ResourceIndicator } from './oauth2/resource-indicators.js'
 export type { TokenHintParams } from './oauth2/revocation.js'
 export type { ServiceAccountKey } from './oauth2/service-account.js'
 export { isTokenExpired, type OAuth2Token } from './oauth2/token.js'
+export {
+  TOKEN_EXCHANGE_GRANT_TYPE,
+  TOKEN_TYPES,
+  type TokenExchangeParams,
+  type TokenExchangeResponse,
+  type TokenTypeUri,
+} from './oauth2/token-exchange.js'
 export type { TokenSessionOptions, TokenSource, UpdateToken } from './oauth2/token-session.js'
 export {
   type PreparedRequest,

@@ -173,6 +173,11 @@ export class Session implements AsyncDisposable {
     return this.#timeout
   }
 
+  /** Aborted by destroy(): ends waits of the session's own, such as a device-code poll's. */
+  protected get lifetime(): AbortSignal {
+    return this.#lifetime.signal
+  }
+
   /**
    * Whether credentials may go only over https:// or to loopback hosts (no allowInsecureTransport).
    * @see https://www.rfc-editor.org/rfc/rfc6749#section-10.3

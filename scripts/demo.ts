@@ -2,11 +2,18 @@
  * `npm run demo`: undici-oauth against a real OAuth 2.0 server, all on 127.0.0.1.
  * Starts an embedded oidc-provider and a protected resource, then walks through client
  * credentials, authorization code + PKCE, OpenID Connect sign-in (validated ID token, userinfo,
- * logout URL), a long-running worker whose tokens keep expiring, revocation and introspection.
- * Exits by itself.
+ * logout URL), the device flow, a long-running worker whose tokens keep expiring, revocation and
+ * introspection. Exits by itself.
  */
 import { OAuth2Client, type OAuth2Token } from '../lib/index.js'
-import { DEFAULT_CLIENTS, REDIRECT_URI, startProvider, startResource } from '../test/fixtures/provider.js'
+import {
+  DEFAULT_CLIENTS,
+  DEVICE_CLIENTS,
+  type ProviderFixture,
+  REDIRECT_URI,
+  startProvider,
+  startResource,
+} from '../test/fixtures/provider.js'
 
 const TOKEN_LIFETIME = 3 // seconds: short, so the worker sees several refreshes
 const WORKER_SECONDS = 12
@@ -15,7 +22,34 @@ const CONCURRENCY = 64
 const say = (text: string) => console.log(text)
 const step = (title: string) => say(`\n== ${title}`)
 
-const op = await startProvider({ accessTokenTTL: TOKEN_LIFETIME, clientCredentialsTTL: TOKEN_LIFETIME })
+/**
+ * RFC 8628: the device shows a code, the user approves it on another screen (here: the provider's
+ * own /device pages, driven over HTTP), and the device's poll then holds the token.
+ */
+async function deviceFlow(op: ProviderFixture, resource: string): Promise<void> {
+  await using tv = await OAuth2Client.discover(op.issuer, {
+    clientId: DEVICE_CLIENTS.public.client_id,
+    scope: 'openid api:read',
+  })
+  const authorization = await tv.deviceAuthorization()
+  say(`1. the device shows: go to ${authorization.verification_uri} and enter ${authorization.user_code}`)
+  say(
+    `   polling every ${authorization.interval} s until the user approves (codes expire in ${authorization.expires_in} s)`,
+  )
+  const polling = tv.pollDeviceToken(authorization)
+  await op.approveDevice(authorization.user_code) // alice logs in and confirms, as on her phone
+  say('2. the user approved on the device pages')
+  const token = await polling
+  say(`3. the poll holds the token: ${token.token_type}, expires_at ${token.expires_at}`)
+  const { statusCode, body } = await tv.get(`${resource}/tv`)
+  say(`GET /tv -> ${statusCode} ${JSON.stringify(await body.json())}`)
+}
+
+const op = await startProvider({
+  accessTokenTTL: TOKEN_LIFETIME,
+  clientCredentialsTTL: TOKEN_LIFETIME,
+  deviceFlow: true,
+})
 const rs = await startResource(op.provider)
 say(`authorization server  ${op.issuer}`)
 say(`protected resource    ${rs.url}`)
@@ -80,6 +114,8 @@ try {
   say(`GET /me -> ${me.statusCode} ${JSON.stringify(await me.body.json())}`)
 
   await openIdConnect()
+  step('device authorization grant (RFC 8628)')
+  await deviceFlow(op, rs.url)
 
   step(
     `long-running worker: ${CONCURRENCY} concurrent requests for ${WORKER_SECONDS} s, tokens live ${TOKEN_LIFETIME} s`,

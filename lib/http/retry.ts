@@ -50,7 +50,7 @@ function backoff(attempt: number): number {
 }
 
 /** Waits `ms`, or rejects with the reason of the first of `signals` to abort (one listener per signal). */
-function sleep(ms: number, signals: readonly (AbortSignal | undefined)[]): Promise<void> {
+export function sleep(ms: number, signals: readonly (AbortSignal | undefined)[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const watching = signals.filter(signal => signal !== undefined)
     const aborted = watching.find(signal => signal.aborted)

@@ -3,10 +3,11 @@
  * the RFC 7636 §4.3 PKCE challenge and the OpenID Connect Core §3.1.2.1 nonce.
  */
 import { InvalidArgumentError, InvalidOptionError } from '../errors.js'
-import { checkKnownKeys } from '../http/options.js'
+import { argumentError, checkKnownKeys } from '../http/options.js'
 import { appendQuery } from '../http/syntax.js'
 import { appendParams, scopeToString } from './parameters.js'
 import { type CodeChallengeMethod, createCodeChallenge, generateCodeVerifier, generateToken } from './pkce.js'
+import { checkResource, type ResourceIndicator } from './resource-indicators.js'
 
 /**
  * createAuthorizationUrl's parameters; each one absent takes the client's default or a fresh value.
@@ -28,6 +29,8 @@ export interface AuthorizationUrlParams {
    * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.1.1
    */
   responseType?: string
+  /** RFC 8707 §2.1: the resource(s) the token is for; default the client's `resource` option. */
+  resource?: ResourceIndicator
   /** OpenID Connect Core §3.1.2.1 `max_age`: seconds since the user last authenticated; pass it to fetchToken too. */
   maxAge?: number
   /** `prompt`: space-separated `none`, `login`, `consent`, `select_account`, or a list of them. */
@@ -60,6 +63,7 @@ const AUTHORIZATION_URL_PARAMS: readonly (keyof AuthorizationUrlParams)[] = [
   'claims',
   'acrValues',
   'uiLocales',
+  'resource',
   'extraParams',
 ]
 
@@ -73,6 +77,7 @@ const OWN_AUTHORIZATION_PARAMS: Readonly<Record<string, string>> = {
   code_challenge: '`codeVerifier`',
   code_challenge_method: 'the `codeChallengeMethod` option',
   nonce: '`nonce`',
+  resource: '`resource`',
 }
 
 /** The authorization URL and the values fetchToken will need to check its answer. @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1 */
@@ -98,6 +103,8 @@ export interface AuthorizationRequestDefaults {
   scope: string | undefined
   /** null: no PKCE. */
   codeChallengeMethod: CodeChallengeMethod | null
+  /** RFC 8707 resource indicators sent when the call names none. */
+  resource?: readonly string[] | undefined
 }
 
 /**
@@ -204,6 +211,7 @@ export function buildAuthorizationUrl(
     redirect_uri: redirectUri ?? defaults.redirectUri,
     scope: scopeValue,
     state,
+    resource: checkResource('resource', params.resource, argumentError) ?? defaults.resource,
   })
   appendParams(query, openIdParams(params, extra))
   appendParams(query, extra)

@@ -22,8 +22,13 @@ export interface ClientEndpointCall {
   signal?: AbortSignal | undefined
   /** Epoch ms: retries stop here (a renewal's deadline). */
   notAfter?: number | undefined
-  /** A refresh-token grant: repeated only when it provably never reached the server (RFC 6749 §6). */
+  /**
+   * A single-use grant, a refresh token (RFC 6749 §6) or a device code (RFC 8628 §3.5): repeated
+   * only when it provably never reached the server.
+   */
   refresh?: boolean
+  /** Non-2xx answers are returned for the caller to read (a device poll's RFC 8628 §3.5 answers). */
+  returnFailures?: boolean
   requestHook?: 'refresh_token_request' | 'revoke_token_request' | 'introspect_token_request'
   responseHook?: 'access_token_response' | 'refresh_token_response'
 }
@@ -104,7 +109,7 @@ export class ClientEndpoints {
       notAfter: call.notAfter,
       onlyIfUnsent: call.refresh === true,
       ...(responseHook === undefined ? {} : { review: response => hooks.run(responseHook, response) }),
-      failure: endpointError,
+      ...(call.returnFailures === true ? {} : { failure: endpointError }),
       secrets: secrets(),
     })
     return { ...result, redact: [...result.sent, ...secrets()] }

@@ -11,6 +11,7 @@ import { checkGrantType, type GrantType } from './grant-type.js'
 import type { AuthorizationServerMetadata } from './metadata.js'
 import { scopeToString } from './parameters.js'
 import type { CodeChallengeMethod } from './pkce.js'
+import { checkResource, type ResourceIndicator } from './resource-indicators.js'
 import { TOKEN_SESSION_OPTIONS, type TokenSessionOptions } from './token-session.js'
 
 export interface OAuth2ClientOptions extends TokenSessionOptions, TokenStoreOptions {
@@ -38,6 +39,11 @@ export interface OAuth2ClientOptions extends TokenSessionOptions, TokenStoreOpti
    * @see https://www.rfc-editor.org/rfc/rfc6749#section-4
    */
   grantType?: GrantType
+  /**
+   * RFC 8707 resource indicator(s) for the client's own token: sent on the authorization URL, every
+   * grant and refresh, automatic renewals included, unless a call passes its own `resource`.
+   */
+  resource?: ResourceIndicator
   /** Where createAuthorizationUrl points; default the metadata's. @see https://www.rfc-editor.org/rfc/rfc6749#section-3.1 */
   authorizationEndpoint?: string
   /** Where token requests go; default the metadata's. @see https://www.rfc-editor.org/rfc/rfc6749#section-3.2 */
@@ -46,6 +52,8 @@ export interface OAuth2ClientOptions extends TokenSessionOptions, TokenStoreOpti
   revocationEndpoint?: string
   /** Where introspectToken goes; default the metadata's. @see https://www.rfc-editor.org/rfc/rfc7662#section-2 */
   introspectionEndpoint?: string
+  /** RFC 8628 §3.1; metadata `device_authorization_endpoint`. @see https://www.rfc-editor.org/rfc/rfc8628#section-3.1 */
+  deviceAuthorizationEndpoint?: string
   /** An RFC 8414 document; fills the endpoints above. @see https://www.rfc-editor.org/rfc/rfc8414#section-2 */
   metadata?: AuthorizationServerMetadata
   /** OpenID Connect: where the provider's signing keys are (default: the metadata's `jwks_uri`). */
@@ -77,10 +85,12 @@ export const OAUTH2_CLIENT_OPTIONS: OptionNames<OAuth2ClientOptions> = {
   redirectUri: true,
   codeChallengeMethod: true,
   grantType: true,
+  resource: true,
   authorizationEndpoint: true,
   tokenEndpoint: true,
   revocationEndpoint: true,
   introspectionEndpoint: true,
+  deviceAuthorizationEndpoint: true,
   metadata: true,
   jwksUri: true,
   userinfoEndpoint: true,
@@ -167,6 +177,7 @@ export interface RequestSettings {
   redirectUri: string | undefined
   codeChallengeMethod: CodeChallengeMethod | null
   grantType: GrantType | undefined
+  resource: string[] | undefined
   /** The endpoints given as options, which win over metadata, discovered or given. */
   explicitEndpoints: AuthorizationServerMetadata
 }
@@ -179,6 +190,7 @@ const ENDPOINT_FIELDS = [
   ['jwksUri', 'jwks_uri'],
   ['userinfoEndpoint', 'userinfo_endpoint'],
   ['endSessionEndpoint', 'end_session_endpoint'],
+  ['deviceAuthorizationEndpoint', 'device_authorization_endpoint'],
 ] as const
 
 export function readRequestSettings(options: OAuth2ClientOptions): RequestSettings {
@@ -205,7 +217,8 @@ export function readRequestSettings(options: OAuth2ClientOptions): RequestSettin
     const url = checkUrl(option, options[option])
     if (url !== undefined) explicitEndpoints[field] = url.href
   }
-  return { scope, redirectUri, codeChallengeMethod, grantType, explicitEndpoints }
+  const resource = checkResource('resource', options.resource, optionError)
+  return { scope, redirectUri, codeChallengeMethod, grantType, resource, explicitEndpoints }
 }
 
 /** What the OpenID Connect relying party takes from the options, checked. */

@@ -34,6 +34,16 @@ import {
   runProtectedRequestHook,
 } from './compliance-hooks.js'
 import {
+  checkDeviceAuthorization,
+  type DeviceAuthorization,
+  type DeviceAuthorizationParams,
+  deviceAuthorizationRequest,
+  deviceTokenRequest,
+  readDeviceAuthorizationResponse,
+  readPollAnswer,
+} from './device-authorization.js'
+import { pollUntilApproved } from './device-polling.js'
+import {
   checkFetchTokenArguments,
   checkRefreshTokenParams,
   type FetchTokenParams,
@@ -49,7 +59,13 @@ import { fetchJwks } from './oidc/jwks-cache.js'
 import { RelyingParty } from './oidc/relying-party.js'
 import { readUserinfo, requestUserinfo, type UserinfoClaims } from './oidc/userinfo.js'
 import { checkRevocationResponse, type TokenHintParams, tokenHintBody } from './revocation.js'
-import { implicitToken, type OAuth2Token, parseTokenResponse } from './token.js'
+import { implicitToken, type OAuth2Token, parseTokenResponse, toToken } from './token.js'
+import {
+  readTokenExchangeResponse,
+  type TokenExchangeParams,
+  type TokenExchangeResponse,
+  tokenExchangeRequest,
+} from './token-exchange.js'
 import { type ObtainedToken, TokenSession } from './token-session.js'
 
 /** The options are declared with their checks; OAuth2Client's users find the type here too. */
@@ -66,6 +82,10 @@ const INTROSPECTION_ENDPOINT = {
   label: 'introspection endpoint',
   option: 'introspectionEndpoint',
   requestHook: 'introspect_token_request',
+} as const
+const DEVICE_AUTHORIZATION_ENDPOINT = {
+  label: 'device authorization endpoint',
+  option: 'deviceAuthorizationEndpoint',
 } as const
 
 /**
@@ -227,6 +247,7 @@ export class OAuth2Client extends TokenSession {
       scope: this.#settings.scope,
       issuer: this.#metadata.issuer,
       issRequired: this.#metadata.authorization_response_iss_parameter_supported === true,
+      resource: this.#settings.resource,
     })
     const { nonce, maxAge } = params
     if ('token' in request) {
@@ -290,7 +311,11 @@ export class OAuth2Client extends TokenSession {
     deadline: AbortSignal,
     notAfter: number,
   ): Promise<ObtainedToken> {
-    const { body, refreshToken } = refreshTokenRequest(params, this.token?.refresh_token)
+    const { body, refreshToken } = refreshTokenRequest(
+      params,
+      this.token?.refresh_token,
+      this.#settings.resource,
+    )
     const { response, sentAt, redact } = await this.#endpoints.post(
       url ?? this.#metadata.token_endpoint,
       body,
@@ -393,6 +418,68 @@ export class OAuth2Client extends TokenSession {
       clientId: this.#clientId,
       idToken: this.token?.id_token,
     })
+  }
+
+  /** Starts the device authorization grant (RFC 8628 §3.1): show the user `user_code` and `verification_uri`. */
+  async deviceAuthorization(params: DeviceAuthorizationParams = {}): Promise<DeviceAuthorization> {
+    if (this.closed) throw new ClientClosedError()
+    const { response, sentAt, sent } = await this.#endpoints.post(
+      this.#metadata.device_authorization_endpoint,
+      deviceAuthorizationRequest(params, this.#settings),
+      { ...DEVICE_AUTHORIZATION_ENDPOINT, headers: params.headers, signal: params.signal },
+    )
+    return readDeviceAuthorizationResponse(response, sentAt, [...sent, ...this.secrets()])
+  }
+
+  /**
+   * Polls the token endpoint with a device code until the user approves (RFC 8628 §3.4, §3.5; see
+   * device-polling.ts for the timing), then holds the token as fetchToken does and calls updateToken.
+   */
+  async pollDeviceToken(
+    authorization: DeviceAuthorization,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<OAuth2Token> {
+    if (this.closed) throw new ClientClosedError()
+    const { device_code } = checkDeviceAuthorization(authorization)
+    checkKnownParams('pollDeviceToken option', options, ['signal'])
+    const token = await pollUntilApproved(authorization, async () => {
+      const { response, sentAt, sent } = await this.#endpoints.post(
+        this.#metadata.token_endpoint,
+        deviceTokenRequest(device_code),
+        // The answer that issues the token consumes the device code: like a refresh token, it is
+        // sent again only when it provably never arrived; the poll reads every answer itself.
+        { ...TOKEN_ENDPOINT, signal: options.signal, refresh: true, returnFailures: true },
+      )
+      return readPollAnswer(response, sentAt, [...sent, ...this.secrets()])
+    }, [options.signal, this.lifetime])
+    const replaced = this.token
+    this.storeToken(token)
+    return this.announceToken({ token }, replaced)
+  }
+
+  /**
+   * Exchanges a token at the token endpoint (RFC 8693 §2.1). The issued token is returned, and it
+   * becomes the client's own (updateToken called) only with `replaceToken: true`.
+   */
+  async exchangeToken(params: TokenExchangeParams): Promise<TokenExchangeResponse> {
+    if (this.closed) throw new ClientClosedError()
+    const body = tokenExchangeRequest(params)
+    const { response, sentAt, sent } = await this.#endpoints.post(this.#metadata.token_endpoint, body, {
+      ...TOKEN_ENDPOINT,
+      headers: params.headers,
+      signal: params.signal,
+    })
+    const issued = readTokenExchangeResponse(response, [...sent, ...this.secrets()])
+    if (params.replaceToken !== true) return issued
+    const token = toToken(issued, sentAt, reason => {
+      throw new InvalidResponseError(`the exchanged token cannot be the client's own: ${reason}`, {
+        statusCode: response.statusCode,
+      })
+    })
+    const replaced = this.token
+    this.storeToken(token)
+    await this.announceToken({ token }, replaced)
+    return issued
   }
 
   protected override secrets(): (string | undefined)[] {

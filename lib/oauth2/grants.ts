@@ -4,10 +4,11 @@
  * of fetchToken's and refreshToken's parameters. Client authentication is added by the caller.
  */
 import { InvalidArgumentError, MissingTokenError } from '../errors.js'
-import { checkKnownKeys } from '../http/options.js'
+import { argumentError, checkKnownKeys } from '../http/options.js'
 import { readAuthorizationResponse } from './authorization-response.js'
 import type { GrantType } from './grant-type.js'
 import { appendExtraParams, appendParams, type ExtraParams, scopeToString } from './parameters.js'
+import { checkResource, type ResourceIndicator } from './resource-indicators.js'
 
 /**
  * fetchToken's parameters: the grant's inputs, and the call's headers, signal and extra parameters.
@@ -41,6 +42,8 @@ export interface FetchTokenParams {
   password?: string
   /** The scope requested (default the client's `scope`). @see https://www.rfc-editor.org/rfc/rfc6749#section-3.3 */
   scope?: string | string[]
+  /** RFC 8707 §2.2: the resource(s) the token is for; default the client's `resource` option. */
+  resource?: ResourceIndicator
   /** Extra headers for the token request. @see https://www.rfc-editor.org/rfc/rfc6749#section-3.2 */
   headers?: Record<string, string>
   /** Aborts the token request. @see README.md#sessions */
@@ -65,6 +68,8 @@ export interface RefreshTokenParams {
   refreshToken?: string
   /** A scope no wider than the one originally granted. @see https://www.rfc-editor.org/rfc/rfc6749#section-6 */
   scope?: string | string[]
+  /** RFC 8707 §2.2: the resource(s) the refreshed token is for; default the client's `resource` option. */
+  resource?: ResourceIndicator
   /** Extra headers for the token request. @see https://www.rfc-editor.org/rfc/rfc6749#section-3.2 */
   headers?: Record<string, string>
   /** Aborts the refresh request. @see README.md#sessions */
@@ -83,6 +88,7 @@ const FETCH_TOKEN_PARAMS: readonly (keyof FetchTokenParams)[] = [
   'username',
   'password',
   'scope',
+  'resource',
   'headers',
   'signal',
   'extraParams',
@@ -93,6 +99,7 @@ const FETCH_TOKEN_PARAMS: readonly (keyof FetchTokenParams)[] = [
 const REFRESH_TOKEN_PARAMS: readonly (keyof RefreshTokenParams)[] = [
   'refreshToken',
   'scope',
+  'resource',
   'headers',
   'signal',
   'extraParams',
@@ -190,6 +197,8 @@ export interface FetchTokenDefaults {
   scope: string | undefined
   issuer: string | undefined
   issRequired: boolean
+  /** RFC 8707 resource indicators sent when the call names none. */
+  resource?: readonly string[] | undefined
 }
 
 /**
@@ -223,6 +232,9 @@ export function fetchTokenRequest(
       : grant === 'password'
         ? passwordGrant(owner)
         : credentialsGrant(grant, owner)
+  appendParams(body, {
+    resource: checkResource('resource', params.resource, argumentError) ?? defaults.resource,
+  })
   appendExtraParams(body, params.extraParams, 'fetchToken')
   if (grant !== 'authorization_code' || authorizationCode === undefined) return { body }
   return frontChannelIdToken === undefined
@@ -231,16 +243,21 @@ export function fetchTokenRequest(
 }
 
 /**
- * refreshToken's request (RFC 6749 §6): the given refresh token, else `current`, with `extraParams`.
+ * refreshToken's request (RFC 6749 §6): the given refresh token, else `current`, with the RFC 8707
+ * `resource` (else `defaultResource`) and `extraParams`.
  * Returns the refresh token used, which stays valid when the answer carries no new one.
  */
 export function refreshTokenRequest(
   params: RefreshTokenParams,
   current: string | undefined,
+  defaultResource?: readonly string[],
 ): { body: URLSearchParams; refreshToken: string } {
   const refreshToken = params.refreshToken ?? current
   if (refreshToken === undefined) throw new MissingTokenError('no refresh_token to refresh with')
   const body = refreshTokenGrant(refreshToken, scopeToString(params.scope))
+  appendParams(body, {
+    resource: checkResource('resource', params.resource, argumentError) ?? defaultResource,
+  })
   appendExtraParams(body, params.extraParams, 'refreshToken')
   return { body, refreshToken }
 }

@@ -9,6 +9,8 @@ export interface AuthorizationServerMetadata {
   token_endpoint?: string
   revocation_endpoint?: string
   introspection_endpoint?: string
+  /** RFC 8628 §4. */
+  device_authorization_endpoint?: string
   jwks_uri?: string
   registration_endpoint?: string
   userinfo_endpoint?: string
