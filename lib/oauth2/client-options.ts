@@ -9,6 +9,11 @@ import { checkGrantType, type GrantType } from './grant-type.js'
 import type { AuthorizationServerMetadata } from './metadata.js'
 import { scopeToString } from './parameters.js'
 import type { CodeChallengeMethod } from './pkce.js'
+import {
+  type RequestObjectOptions,
+  type RequestObjectSigner,
+  readRequestObjectOption,
+} from './request-object.js'
 import { TOKEN_SESSION_OPTIONS, type TokenSessionOptions } from './token-session.js'
 
 export interface OAuth2ClientOptions extends TokenSessionOptions {
@@ -33,6 +38,13 @@ export interface OAuth2ClientOptions extends TokenSessionOptions {
   tokenEndpoint?: string
   revocationEndpoint?: string
   introspectionEndpoint?: string
+  /** RFC 9126 §5 `pushed_authorization_request_endpoint`. */
+  pushedAuthorizationRequestEndpoint?: string
+  /**
+   * Sign the authorization request's parameters into a `request` JWT (JAR, RFC 9101), in the URL
+   * of createSignedAuthorizationUrl and in pushAuthorizationRequest's body.
+   */
+  requestObject?: RequestObjectOptions
   /** An RFC 8414 document; fills the endpoints above. */
   metadata?: AuthorizationServerMetadata
 }
@@ -51,6 +63,8 @@ export const OAUTH2_CLIENT_OPTIONS: OptionNames<OAuth2ClientOptions> = {
   tokenEndpoint: true,
   revocationEndpoint: true,
   introspectionEndpoint: true,
+  pushedAuthorizationRequestEndpoint: true,
+  requestObject: true,
   metadata: true,
 }
 
@@ -124,6 +138,8 @@ export interface RequestSettings {
   redirectUri: string | undefined
   codeChallengeMethod: CodeChallengeMethod | null
   grantType: GrantType | undefined
+  /** The `requestObject` option, its key imported. */
+  requestObject: RequestObjectSigner | undefined
   /** The endpoints given as options, which win over metadata, discovered or given. */
   explicitEndpoints: AuthorizationServerMetadata
 }
@@ -133,6 +149,7 @@ const ENDPOINT_FIELDS = [
   ['tokenEndpoint', 'token_endpoint'],
   ['revocationEndpoint', 'revocation_endpoint'],
   ['introspectionEndpoint', 'introspection_endpoint'],
+  ['pushedAuthorizationRequestEndpoint', 'pushed_authorization_request_endpoint'],
 ] as const
 
 export function readRequestSettings(options: OAuth2ClientOptions): RequestSettings {
@@ -159,5 +176,6 @@ export function readRequestSettings(options: OAuth2ClientOptions): RequestSettin
     const url = checkUrl(option, options[option])
     if (url !== undefined) explicitEndpoints[field] = url.href
   }
-  return { scope, redirectUri, codeChallengeMethod, grantType, explicitEndpoints }
+  const requestObject = readRequestObjectOption(options.requestObject)
+  return { scope, redirectUri, codeChallengeMethod, grantType, requestObject, explicitEndpoints }
 }

@@ -4,14 +4,17 @@
  * client authentication and compliance hooks; every endpoint call goes through client-endpoints.ts.
  */
 
-import { ClientClosedError, InvalidResponseError } from '../errors.js'
+import { ClientClosedError, InvalidArgumentError, InvalidResponseError } from '../errors.js'
 import { endpointError, parseJsonObject } from '../http/endpoint-errors.js'
 import { checkString, optionError } from '../http/options.js'
 import type { PreparedRequest } from '../http/prepared-request.js'
 import type { KeyLike } from '../key-like.js'
 import {
+  type AuthorizationRequest,
   type AuthorizationUrl,
   type AuthorizationUrlParams,
+  authorizationEndpointUrl,
+  authorizationRequest,
   buildAuthorizationUrl,
 } from './authorization-request.js'
 import type { ClientAuthMethod } from './client-auth-method.js'
@@ -41,6 +44,14 @@ import {
 } from './grants.js'
 import { type IntrospectionResponse, readIntrospectionResponse } from './introspection.js'
 import { type AuthorizationServerMetadata, checkIssuer, checkMetadata, metadataUrls } from './metadata.js'
+import {
+  assertPushNotRequired,
+  PUSHED_AUTHORIZATION_ENDPOINT,
+  type PushedAuthorizationUrl,
+  pushedAuthorizationParams,
+  readPushedAuthorizationResponse,
+} from './pushed-authorization.js'
+import { signedRequestParams } from './request-object.js'
 import { checkRevocationResponse, type TokenHintParams, tokenHintBody } from './revocation.js'
 import { implicitToken, type OAuth2Token, parseTokenResponse } from './token.js'
 import { type ObtainedToken, TokenSession } from './token-session.js'
@@ -146,8 +157,18 @@ export class OAuth2Client extends TokenSession {
     this.#hooks.register(name, hook)
   }
 
-  /** Builds the authorization request URL (RFC 6749 §4.1.1, §4.2.1) with state and, by default, PKCE S256. */
+  /**
+   * Builds the authorization request URL (RFC 6749 §4.1.1, §4.2.1) with state and, by default, PKCE
+   * S256. Throws when the server requires pushed requests (RFC 9126 §5) or the client signs its
+   * requests (the `requestObject` option: use createSignedAuthorizationUrl).
+   */
   createAuthorizationUrl(url?: string, params: AuthorizationUrlParams = {}): AuthorizationUrl {
+    assertPushNotRequired(this.#metadata, 'createAuthorizationUrl')
+    if (this.#settings.requestObject !== undefined) {
+      throw new InvalidArgumentError(
+        'createAuthorizationUrl: the requestObject option signs the request, which is asynchronous: use await client.createSignedAuthorizationUrl(url, params)',
+      )
+    }
     return buildAuthorizationUrl(url ?? this.#metadata.authorization_endpoint, params, {
       clientId: this.#clientId,
       ...this.#settings,
@@ -288,6 +309,60 @@ export class OAuth2Client extends TokenSession {
       },
     )
     return readIntrospectionResponse(response, [...sent, ...this.secrets()])
+  }
+
+  /**
+   * The authorization request's parameters (authorization-request.ts), signed into a `request`
+   * object (RFC 9101 §5) when the client has the `requestObject` option.
+   */
+  async #authorizationRequest(params: AuthorizationUrlParams, caller: string): Promise<AuthorizationRequest> {
+    const request = authorizationRequest(params, { clientId: this.#clientId, ...this.#settings }, caller)
+    const signer = this.#settings.requestObject
+    if (signer === undefined) return request
+    return {
+      ...request,
+      params: await signedRequestParams(signer, request.params, this.#metadata.issuer, caller),
+    }
+  }
+
+  /** The authorization URL with its parameters in a signed request object (JAR, RFC 9101 §5); needs `requestObject`. */
+  async createSignedAuthorizationUrl(
+    url?: string,
+    params: AuthorizationUrlParams = {},
+  ): Promise<AuthorizationUrl> {
+    const caller = 'createSignedAuthorizationUrl'
+    assertPushNotRequired(this.#metadata, caller)
+    if (this.#settings.requestObject === undefined) {
+      throw new InvalidArgumentError(
+        `${caller}: set the requestObject option { key, alg, kid } to sign requests`,
+      )
+    }
+    const { params: query, kept } = await this.#authorizationRequest(params, caller)
+    return {
+      url: authorizationEndpointUrl(url ?? this.#metadata.authorization_endpoint, query, caller),
+      ...kept,
+    }
+  }
+
+  /**
+   * Pushes the authorization request (RFC 9126 §2.1, client-authenticated like a token request;
+   * signed with `requestObject`) and returns the URL that carries only `client_id` and the
+   * `request_uri` (§4), with the state, verifier and nonce the callback needs.
+   */
+  async pushAuthorizationRequest(
+    params: AuthorizationUrlParams = {},
+    options: { signal?: AbortSignal } = {},
+  ): Promise<PushedAuthorizationUrl> {
+    if (this.closed) throw new ClientClosedError()
+    const caller = 'pushAuthorizationRequest'
+    const { params: body, kept } = await this.#authorizationRequest(params, caller)
+    const endpoint = this.#metadata.pushed_authorization_request_endpoint
+    const call = { ...PUSHED_AUTHORIZATION_ENDPOINT, signal: options.signal }
+    const { response, sent } = await this.#endpoints.post(endpoint, body, call)
+    const pushed = readPushedAuthorizationResponse(response, [...sent, ...this.secrets()])
+    const query = pushedAuthorizationParams(this.#clientId, pushed.requestUri)
+    const url = authorizationEndpointUrl(this.#metadata.authorization_endpoint, query, caller)
+    return { url, ...kept, expiresIn: pushed.expiresIn }
   }
 
   protected override secrets(): (string | undefined)[] {

@@ -17,6 +17,10 @@ export interface AuthorizationServerMetadata {
   grant_types_supported?: string[]
   token_endpoint_auth_methods_supported?: string[]
   code_challenge_methods_supported?: string[]
+  /** RFC 9126 §5: where authorization requests are pushed. */
+  pushed_authorization_request_endpoint?: string
+  /** RFC 9126 §5: the server accepts only pushed authorization requests. */
+  require_pushed_authorization_requests?: boolean
   /** RFC 9207 §3: the server puts `iss` in every authorization response. */
   authorization_response_iss_parameter_supported?: boolean
   [field: string]: unknown
