@@ -4,6 +4,7 @@ export {
   InvalidArgumentError,
   InvalidOptionError,
   InvalidResponseError,
+  MismatchingIssuerError,
   MismatchingStateError,
   MissingTokenError,
   OAUTH_ERROR_CODES,

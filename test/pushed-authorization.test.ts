@@ -7,7 +7,7 @@ import { generateKeyPairSync } from 'node:crypto'
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose'
 import t from 'tap'
 import { request } from 'undici'
-import { ClientClosedError, InvalidResponseError, OAuthError } from '../lib/errors.js'
+import { ClientClosedError, InvalidResponseError } from '../lib/errors.js'
 import { OAuth2Client, type OAuth2ClientOptions } from '../lib/oauth2/client.js'
 import { startServer } from './fixtures/http-server.js'
 import { oauthError } from './fixtures/match.js'
@@ -275,12 +275,10 @@ t.test('scripted server: the pushed request on the wire, and its answers', async
   })
 
   answer = { status: 400, body: { error: 'invalid_request', error_description: 'bad redirect' } }
-  await t.rejects(client.pushAuthorizationRequest(), {
-    constructor: OAuthError,
-    error: 'invalid_request',
-    description: 'bad redirect',
-    statusCode: 400,
-  })
+  await t.rejects(
+    client.pushAuthorizationRequest(),
+    oauthError('invalid_request', { code: 'ERR_OAUTH', description: 'bad redirect', statusCode: 400 }),
+  )
   for (const body of [
     { expires_in: 60 },
     { request_uri: '', expires_in: 60 },
