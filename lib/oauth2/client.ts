@@ -8,6 +8,7 @@ import { ClientClosedError, InvalidArgumentError, InvalidResponseError } from '.
 import { endpointError, parseJsonObject } from '../http/endpoint-errors.js'
 import { checkString, optionError } from '../http/options.js'
 import type { PreparedRequest } from '../http/prepared-request.js'
+import type { SessionOptions } from '../http/session-options.js'
 import type { KeyLike } from '../key-like.js'
 import {
   type AuthorizationRequest,
@@ -51,6 +52,17 @@ import {
   pushedAuthorizationParams,
   readPushedAuthorizationResponse,
 } from './pushed-authorization.js'
+import {
+  type ClientMetadata,
+  type ManagementAction,
+  managementRequest,
+  type RegisteredClient,
+  type RegistrationHandle,
+  type RegistrationOptions,
+  readRegisteredClient,
+  readRegistrationOptions,
+  registrationRequest,
+} from './registration.js'
 import { signedRequestParams } from './request-object.js'
 import { checkRevocationResponse, type TokenHintParams, tokenHintBody } from './revocation.js'
 import { implicitToken, type OAuth2Token, parseTokenResponse } from './token.js'
@@ -99,7 +111,12 @@ export class OAuth2Client extends TokenSession {
   static async discover(issuer: string | URL, options: OAuth2ClientOptions = {}): Promise<OAuth2Client> {
     const client = new OAuth2Client(options)
     try {
-      await client.#discover(typeof issuer === 'string' ? issuer : issuer.href)
+      const href = typeof issuer === 'string' ? issuer : issuer.href
+      if (!(await client.#discover(href))) {
+        throw new InvalidResponseError(`no authorization server metadata found for ${href}`, {
+          statusCode: 404,
+        })
+      }
     } catch (err) {
       await client.close()
       throw err
@@ -109,9 +126,10 @@ export class OAuth2Client extends TokenSession {
 
   /**
    * `issuer` is the identifier exactly as given: the document's `issuer` must be identical to it
-   * (a URL object stands for its href, which always has a path, so at least "/").
+   * (a URL object stands for its href, which always has a path, so at least "/"). False when
+   * neither well-known location has a document.
    */
-  async #discover(issuer: string): Promise<void> {
+  async #discover(issuer: string): Promise<boolean> {
     const allowInsecure = !this.checksTransport
     for (const url of metadataUrls(checkIssuer(issuer, allowInsecure))) {
       // RFC 8414 §3: a metadata GET carries no credentials (its scheme follows the issuer rule), is
@@ -132,11 +150,9 @@ export class OAuth2Client extends TokenSession {
         ...checkMetadata(document, issuer, allowInsecure),
         ...this.#settings.explicitEndpoints,
       }
-      return
+      return true
     }
-    throw new InvalidResponseError(`no authorization server metadata found for ${issuer}`, {
-      statusCode: 404,
-    })
+    return false
   }
 
   /** The server metadata in use, with explicitly configured endpoints applied. */
@@ -363,6 +379,90 @@ export class OAuth2Client extends TokenSession {
     const query = pushedAuthorizationParams(this.#clientId, pushed.requestUri)
     const url = authorizationEndpointUrl(this.#metadata.authorization_endpoint, query, caller)
     return { url, ...kept, expiresIn: pushed.expiresIn }
+  }
+
+  /**
+   * Registers a client (RFC 7591 §3.1) at the registration endpoint of `issuerOrEndpoint`: the
+   * issuer's metadata names it (discovery as in discover()); a URL without metadata is taken as the
+   * endpoint itself. Returns the registered client, `registration_access_token` included.
+   */
+  static register(
+    issuerOrEndpoint: string | URL,
+    metadata: ClientMetadata,
+    options: RegistrationOptions = {},
+  ): Promise<RegisteredClient> {
+    const { session, initialAccessToken, signal } = readRegistrationOptions('register', options)
+    return OAuth2Client.#shortLived(session, async client => {
+      const href = typeof issuerOrEndpoint === 'string' ? issuerOrEndpoint : issuerOrEndpoint.href
+      const found = await client.#discover(href)
+      const endpoint = found ? client.#metadata.registration_endpoint : href
+      if (endpoint === undefined) {
+        throw new InvalidArgumentError(
+          `register: the metadata of ${href} names no registration_endpoint (RFC 8414 §2): pass the endpoint itself`,
+        )
+      }
+      const call = registrationRequest(new URL(endpoint), metadata, initialAccessToken, signal)
+      const { response, sent } = await client.callEndpoint(call)
+      return readRegisteredClient(response, call.label, [...sent, ...(call.secrets ?? [])])
+    })
+  }
+
+  /** Reads a registration (RFC 7592 §2.1) with its registration access token. */
+  static readRegistration(
+    registration: RegistrationHandle,
+    options: RegistrationOptions = {},
+  ): Promise<RegisteredClient> {
+    return OAuth2Client.#manage('read', registration, undefined, options)
+  }
+
+  /**
+   * Replaces a registration's metadata (RFC 7592 §2.2): pass all of it (e.g. `{ ...registered,
+   * client_name }`); the answer may carry a new registration access token.
+   */
+  static updateRegistration(
+    registration: RegistrationHandle,
+    metadata: ClientMetadata,
+    options: RegistrationOptions = {},
+  ): Promise<RegisteredClient> {
+    return OAuth2Client.#manage('update', registration, metadata, options)
+  }
+
+  /** Deletes a registration (RFC 7592 §2.3): the client_id and its tokens stop working. */
+  static async deleteRegistration(
+    registration: RegistrationHandle,
+    options: RegistrationOptions = {},
+  ): Promise<void> {
+    await OAuth2Client.#manage('delete', registration, undefined, options)
+  }
+
+  static #manage(
+    action: ManagementAction,
+    registration: RegistrationHandle,
+    metadata: ClientMetadata | undefined,
+    options: RegistrationOptions,
+  ): Promise<RegisteredClient> {
+    const { session, signal } = readRegistrationOptions(`${action}Registration`, options)
+    const call = managementRequest(action, registration, metadata, signal)
+    return OAuth2Client.#shortLived(session, async client => {
+      const { response, sent } = await client.callEndpoint(call)
+      const secrets = [...sent, ...(call.secrets ?? [])]
+      return action === 'delete'
+        ? { client_id: registration.client_id }
+        : readRegisteredClient(response, call.label, secrets)
+    })
+  }
+
+  /** Runs `work` on a client made for it, closed afterwards: registration has no client yet. */
+  static async #shortLived<T>(
+    options: SessionOptions,
+    work: (client: OAuth2Client) => Promise<T>,
+  ): Promise<T> {
+    const client = new OAuth2Client(options)
+    try {
+      return await work(client)
+    } finally {
+      await client.close()
+    }
   }
 
   protected override secrets(): (string | undefined)[] {
