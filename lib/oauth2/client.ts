@@ -54,6 +54,7 @@ import {
 } from './pushed-authorization.js'
 import {
   type ClientMetadata,
+  checkClientMetadata,
   type ManagementAction,
   managementRequest,
   type RegisteredClient,
@@ -386,12 +387,13 @@ export class OAuth2Client extends TokenSession {
    * issuer's metadata names it (discovery as in discover()); a URL without metadata is taken as the
    * endpoint itself. Returns the registered client, `registration_access_token` included.
    */
-  static register(
+  static async register(
     issuerOrEndpoint: string | URL,
     metadata: ClientMetadata,
     options: RegistrationOptions = {},
   ): Promise<RegisteredClient> {
     const { session, initialAccessToken, signal } = readRegistrationOptions('register', options)
+    checkClientMetadata('register', metadata)
     return OAuth2Client.#shortLived(session, async client => {
       const href = typeof issuerOrEndpoint === 'string' ? issuerOrEndpoint : issuerOrEndpoint.href
       const found = await client.#discover(href)
@@ -435,7 +437,7 @@ export class OAuth2Client extends TokenSession {
     await OAuth2Client.#manage('delete', registration, undefined, options)
   }
 
-  static #manage(
+  static async #manage(
     action: ManagementAction,
     registration: RegistrationHandle,
     metadata: ClientMetadata | undefined,

@@ -76,7 +76,8 @@ const SERVER_FIELDS = [
   'client_id_issued_at',
 ]
 
-function checkMetadata(caller: string, metadata: unknown): ClientMetadata {
+/** Client metadata is a JSON object (RFC 7591 §2); checked before any request. */
+export function checkClientMetadata(caller: string, metadata: unknown): ClientMetadata {
   if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) {
     throw new InvalidArgumentError(`${caller}: the client metadata must be an object (RFC 7591 §2)`)
   }
@@ -114,7 +115,7 @@ export function registrationRequest(
   signal: AbortSignal | undefined,
 ): EndpointCall {
   const call = jsonCall('registration endpoint', endpoint, 'POST', initialAccessToken, signal)
-  const json = { ...checkMetadata('register', metadata) }
+  const json = { ...checkClientMetadata('register', metadata) }
   return { ...call, json, onlyIfUnsent: true, secrets: [initialAccessToken] }
 }
 
@@ -147,7 +148,7 @@ export function managementRequest(
   const secrets = [token]
   if (action !== 'update') return { ...call, secrets }
   if (typeof clientId !== 'string') throw argumentError(`${caller}: client_id`, 'a string', clientId)
-  const json: ClientMetadata = { ...checkMetadata(caller, metadata), client_id: clientId }
+  const json: ClientMetadata = { ...checkClientMetadata(caller, metadata), client_id: clientId }
   for (const field of SERVER_FIELDS) delete json[field]
   return {
     ...call,
