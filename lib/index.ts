@@ -63,6 +63,14 @@ export {
   generateToken,
 } from './oauth2/pkce.js'
 export { PrivateKeyJWT, type PrivateKeyJWTOptions } from './oauth2/private-key-jwt.js'
+export type { PushedAuthorizationUrl } from './oauth2/pushed-authorization.js'
+export type {
+  ClientMetadata,
+  RegisteredClient,
+  RegistrationHandle,
+  RegistrationOptions,
+} from './oauth2/registration.js'
+export type { RequestObjectOptions } from './oauth2/request-object.js'
 export type { TokenHintParams } from './oauth2/revocation.js'
 export type { ServiceAccountKey } from './oauth2/service-account.js'
 export { isTokenExpired, type OAuth2Token } from './oauth2/token.js'

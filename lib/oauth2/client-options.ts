@@ -18,8 +18,11 @@ import { TOKEN_SESSION_OPTIONS, type TokenSessionOptions } from './token-session
 
 export interface OAuth2ClientOptions extends TokenSessionOptions {
   clientId?: string
-  /** The client secret; for private_key_jwt it may hold the private key. */
-  clientSecret?: string | KeyLike
+  /**
+   * The client secret; for private_key_jwt it may hold the private key. Undefined is accepted, so a
+   * registered client's optional `client_secret` (RFC 7591 §3.2.1) can be passed as it is.
+   */
+  clientSecret?: string | KeyLike | undefined
   /**
    * A built-in method's name, or a ClientAuthMethod object (your own, or e.g.
    * `new PrivateKeyJWT(tokenEndpoint, { key })`), which is registered and selected in one step.
