@@ -236,6 +236,9 @@ t.test('misuse is refused before any request', async t => {
     message: /`initialAccessToken` must be a string/,
   })
   await t.rejects(OAuth2Client.register('http://as.example', {}), InsecureTransportError)
+  await t.rejects(OAuth2Client.register('http://127.0.0.1:1', {}, { signal: AbortSignal.abort() }), {
+    name: 'AbortError',
+  })
   await t.rejects(
     OAuth2Client.readRegistration({ ...handle, registration_client_uri: 'http://as.example/r' }),
     InsecureTransportError,

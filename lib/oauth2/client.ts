@@ -130,7 +130,7 @@ export class OAuth2Client extends TokenSession {
    * (a URL object stands for its href, which always has a path, so at least "/"). False when
    * neither well-known location has a document.
    */
-  async #discover(issuer: string): Promise<boolean> {
+  async #discover(issuer: string, signal?: AbortSignal): Promise<boolean> {
     const allowInsecure = !this.checksTransport
     for (const url of metadataUrls(checkIssuer(issuer, allowInsecure))) {
       // RFC 8414 §3: a metadata GET carries no credentials (its scheme follows the issuer rule), is
@@ -144,6 +144,7 @@ export class OAuth2Client extends TokenSession {
         retry: false,
         absentStatus: 404,
         failure: endpointError,
+        signal,
       })
       if (response.statusCode === 404) continue
       const document = parseJsonObject(response, 'metadata endpoint')
@@ -396,7 +397,7 @@ export class OAuth2Client extends TokenSession {
     checkClientMetadata('register', metadata)
     return OAuth2Client.#shortLived(session, async client => {
       const href = typeof issuerOrEndpoint === 'string' ? issuerOrEndpoint : issuerOrEndpoint.href
-      const found = await client.#discover(href)
+      const found = await client.#discover(href, signal)
       const endpoint = found ? client.#metadata.registration_endpoint : href
       if (endpoint === undefined) {
         throw new InvalidArgumentError(
