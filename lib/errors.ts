@@ -11,6 +11,7 @@ export const OAUTH_ERROR_CODES = [
   'ERR_OAUTH',
   'ERR_OAUTH_INVALID_RESPONSE',
   'ERR_OAUTH_MISMATCHING_STATE',
+  'ERR_OAUTH_MISMATCHING_ISSUER',
   'ERR_OAUTH_MISSING_TOKEN',
   'ERR_OAUTH_TOKEN_EXPIRED',
   'ERR_OAUTH_INSECURE_TRANSPORT',
@@ -85,6 +86,19 @@ export class MismatchingStateError extends OAuthError {
     options: OAuthErrorOptions = {},
   ) {
     super(message, { error: 'mismatching_state', ...options })
+  }
+}
+
+/**
+ * The authorization response's `iss` is not the issuer the client knows, or is missing while the
+ * server promises it (metadata `authorization_response_iss_parameter_supported`): a possible mix-up
+ * attack, refused before the code is used. Its `error` is 'invalid_issuer'.
+ * @see https://www.rfc-editor.org/rfc/rfc9207#section-2.4
+ */
+export class MismatchingIssuerError extends OAuthError {
+  override readonly code: 'ERR_OAUTH_MISMATCHING_ISSUER' = 'ERR_OAUTH_MISMATCHING_ISSUER'
+  constructor(message: string, options: OAuthErrorOptions = {}) {
+    super(message, { error: 'invalid_issuer', ...options })
   }
 }
 

@@ -5,6 +5,7 @@ export {
   InvalidArgumentError,
   InvalidOptionError,
   InvalidResponseError,
+  MismatchingIssuerError,
   MismatchingStateError,
   MissingTokenError,
   OAUTH_ERROR_CODES,
@@ -72,6 +73,14 @@ export {
   generateToken,
 } from './oauth2/pkce.js'
 export { PrivateKeyJWT, type PrivateKeyJWTOptions } from './oauth2/private-key-jwt.js'
+export type { PushedAuthorizationUrl } from './oauth2/pushed-authorization.js'
+export type {
+  ClientMetadata,
+  RegisteredClient,
+  RegistrationHandle,
+  RegistrationOptions,
+} from './oauth2/registration.js'
+export type { RequestObjectOptions } from './oauth2/request-object.js'
 export type { ResourceIndicator } from './oauth2/resource-indicators.js'
 export type { TokenHintParams } from './oauth2/revocation.js'
 export type { ServiceAccountKey } from './oauth2/service-account.js'

@@ -3,7 +3,7 @@
  * Starts an embedded oidc-provider and a protected resource, then walks through client
  * credentials, authorization code + PKCE, OpenID Connect sign-in (validated ID token, userinfo,
  * logout URL), the device flow, a long-running worker whose tokens keep expiring, revocation and
- * introspection. Exits by itself.
+ * introspection, then registers a client and pushes its authorization request. Exits by itself.
  */
 import { OAuth2Client, type OAuth2Token } from '../lib/index.js'
 import {
@@ -172,8 +172,49 @@ try {
   const refused = await worker.get(`${rs.url}/work`, { withholdToken: true })
   await refused.body.dump()
   say(`a request without credentials -> ${refused.statusCode}`)
+
+  await registerAndPush()
 } finally {
   await rs.close()
   await op.close()
 }
 say('\nall clients closed; bye')
+
+/**
+ * Dynamic client registration (RFC 7591/7592) and a pushed authorization request (RFC 9126), on a
+ * provider of their own with registration switched on; the callback's `iss` is checked (RFC 9207).
+ */
+async function registerAndPush(): Promise<void> {
+  step('dynamic client registration, then a pushed authorization request')
+  const server = await startProvider({ registration: {} })
+  const resource = await startResource(server.provider)
+  try {
+    const registered = await OAuth2Client.register(server.issuer, {
+      client_name: 'demo app',
+      redirect_uris: [REDIRECT_URI],
+      grant_types: ['authorization_code', 'refresh_token'],
+    })
+    say(`registered client_id ${registered.client_id} (${registered.token_endpoint_auth_method})`)
+    await using app = await OAuth2Client.discover(server.issuer, {
+      clientId: registered.client_id,
+      clientSecret: registered.client_secret,
+      redirectUri: REDIRECT_URI,
+      scope: 'openid api:read',
+    })
+    const pushed = await app.pushAuthorizationRequest()
+    say(`pushed: send the user to ${pushed.url.slice(0, 90)}… (valid ${pushed.expiresIn} s)`)
+    const callback = await server.driveAuthorization(pushed.url)
+    await app.fetchToken(undefined, {
+      authorizationResponse: callback, // its iss is compared with the issuer before the exchange
+      state: pushed.state,
+      codeVerifier: pushed.codeVerifier,
+    })
+    const me = await app.get(`${resource.url}/me`)
+    say(`GET /me -> ${me.statusCode} ${JSON.stringify(await me.body.json())}`)
+    await OAuth2Client.deleteRegistration(registered)
+    say('registration deleted')
+  } finally {
+    await resource.close()
+    await server.close()
+  }
+}

@@ -6,7 +6,7 @@
  * and no token is stored.
  */
 import t, { type Test } from 'tap'
-import { InvalidResponseError, MismatchingStateError, OAuthError } from '../lib/errors.js'
+import { InvalidResponseError, MismatchingIssuerError, MismatchingStateError } from '../lib/errors.js'
 import { OAuth2Client, type OAuth2ClientOptions } from '../lib/oauth2/client.js'
 import type { FetchTokenParams } from '../lib/oauth2/grants.js'
 import { json, type RecordingServer, start } from './fixtures/recording-server.js'
@@ -179,7 +179,7 @@ t.test('RFC 9207: a foreign iss is refused when the client knows its issuer', as
       state: 's1',
       codeVerifier: VERIFIER,
     }),
-    { constructor: OAuthError, error: 'invalid_issuer' },
+    { constructor: MismatchingIssuerError, error: 'invalid_issuer' },
     'foreign iss',
   )
   t.match((err as Error).message, /iss 'https:\/\/evil\.example' is not the issuer 'https:\/\/as\.example'/)
@@ -191,7 +191,7 @@ t.test('RFC 9207: a foreign iss is refused when the client knows its issuer', as
       authorizationResponse: `${CALLBACK}?error=access_denied&state=s1&iss=${encodeURIComponent(`${issuer}/`)}`,
       state: 's1',
     }),
-    { constructor: OAuthError, error: 'invalid_issuer' },
+    { constructor: MismatchingIssuerError, error: 'invalid_issuer' },
     'an error response with a foreign iss (RFC 9207 §2.4), even one slash away',
   )
   // Without iss the response is accepted: this server does not promise one.
@@ -219,7 +219,7 @@ t.test('RFC 9207: when the server promises iss, a callback without it is refused
       state: 's1',
       codeVerifier: VERIFIER,
     }),
-    { constructor: OAuthError, error: 'invalid_issuer', message: /has no iss/ },
+    { constructor: MismatchingIssuerError, error: 'invalid_issuer', message: /has no iss/ },
     'missing iss',
   )
   const implicit = await c.fetchToken(undefined, {

@@ -35,11 +35,13 @@ export interface EndpointCall {
   /** The endpoint's name in messages: 'token endpoint', 'revocation endpoint', ... */
   label: string
   url: URL
-  /** Default POST. */
-  method?: 'GET' | 'POST'
+  /** Default POST; PUT and DELETE for RFC 7592 client management. */
+  method?: 'GET' | 'POST' | 'PUT' | 'DELETE'
   headers?: Record<string, string>
   /** The form sent (application/x-www-form-urlencoded); none for a GET. */
   body?: URLSearchParams
+  /** A JSON document sent instead of a form (RFC 7591 §3.1 registration, RFC 7592 §2.2 update). */
+  json?: Record<string, unknown>
   /**
    * Adds the client's authentication to each attempt (RFC 6749 §2.3, RFC 7523 §2.2, an RFC 5849
    * §3 signature): it runs once per attempt, so a retry carries a new assertion or nonce.
@@ -93,6 +95,7 @@ export async function callEndpoint(
 ): Promise<EndpointResult> {
   if (call.carriesCredentials !== false) transport.assertSecure(call.url)
   const method = call.method ?? 'POST'
+  const json = call.json === undefined ? undefined : JSON.stringify(call.json)
   let sentAt = 0
   const sent: string[] = []
   const raw = await sendWithRetries(
@@ -107,8 +110,9 @@ export async function callEndpoint(
       sentAt = Date.now() / 1000
       return transport.send(attempt.url, {
         method,
-        headers: attempt.headers,
-        body: attempt.body?.toString(),
+        headers:
+          json === undefined ? attempt.headers : { ...attempt.headers, 'content-type': 'application/json' },
+        body: attempt.body?.toString() ?? json,
         signal: call.signal,
       })
     },

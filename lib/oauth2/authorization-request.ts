@@ -110,26 +110,23 @@ export interface AuthorizationRequestDefaults {
 /**
  * Extra authorization request parameters: strings or arrays of strings, none of them one the
  * request sets itself from a named parameter or option (a second `state` would defeat the check).
+ * `caller` names the method for the message.
  */
-function checkExtraParams(value: unknown): Record<string, string | string[]> {
+function checkExtraParams(value: unknown, caller: string): Record<string, string | string[]> {
   if (value === undefined) return {}
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new InvalidArgumentError(
-      'createAuthorizationUrl: `extraParams` must be an object of parameter names to strings',
+      `${caller}: \`extraParams\` must be an object of parameter names to strings`,
     )
   }
   const params = value as Record<string, unknown>
   for (const [name, item] of Object.entries(params)) {
     const own = OWN_AUTHORIZATION_PARAMS[name]
     if (own !== undefined) {
-      throw new InvalidArgumentError(
-        `createAuthorizationUrl: extraParams.${name} is set from ${own}, not extraParams`,
-      )
+      throw new InvalidArgumentError(`${caller}: extraParams.${name} is set from ${own}, not extraParams`)
     }
     if (typeof item !== 'string' && !(Array.isArray(item) && item.every(i => typeof i === 'string'))) {
-      throw new InvalidArgumentError(
-        `createAuthorizationUrl: extraParams.${name} must be a string or an array of strings`,
-      )
+      throw new InvalidArgumentError(`${caller}: extraParams.${name} must be a string or an array of strings`)
     }
   }
   return params as Record<string, string | string[]>
@@ -155,19 +152,20 @@ const OPENID_WIRE_NAMES: Readonly<Record<string, string>> = {
 function openIdParams(
   params: AuthorizationUrlParams,
   extra: Record<string, string | string[]>,
+  caller: string,
 ): Record<string, string | undefined> {
   const { maxAge, claims } = params
   if (maxAge !== undefined && !(Number.isSafeInteger(maxAge) && maxAge >= 0)) {
-    throw new TypeError(
-      `createAuthorizationUrl: \`maxAge\` must be a non-negative integer of seconds, got ${String(maxAge)}`,
+    throw new InvalidArgumentError(
+      `${caller}: \`maxAge\` must be a non-negative integer of seconds, got ${String(maxAge)}`,
     )
   }
   if (
     claims !== undefined &&
     (claims === null || (typeof claims !== 'string' && typeof claims !== 'object'))
   ) {
-    throw new TypeError(
-      'createAuthorizationUrl: `claims` must be a JSON string or an object (OpenID Connect Core §5.5)',
+    throw new InvalidArgumentError(
+      `${caller}: \`claims\` must be a JSON string or an object (OpenID Connect Core §5.5)`,
     )
   }
   const wire: Record<string, string | undefined> = {
@@ -180,27 +178,33 @@ function openIdParams(
   }
   for (const [name, value] of Object.entries(wire)) {
     if (value !== undefined && Object.hasOwn(extra, name)) {
-      throw new TypeError(
-        `createAuthorizationUrl: ${name} is set both by \`${OPENID_WIRE_NAMES[name]}\` and by extraParams.${name}`,
+      throw new InvalidArgumentError(
+        `${caller}: ${name} is set both by \`${OPENID_WIRE_NAMES[name]}\` and by extraParams.${name}`,
       )
     }
   }
   return wire
 }
 
+/** An authorization request's parameters, and what the caller keeps for the response. */
+export interface AuthorizationRequest {
+  params: URLSearchParams
+  /** The AuthorizationUrl without its `url`. */
+  kept: Omit<AuthorizationUrl, 'url'>
+}
+
 /**
- * The authorization URL on `endpoint` (its own query kept), with a fresh state, PKCE verifier and
+ * The authorization request's parameters (RFC 6749 §4.1.1), with a fresh state, PKCE verifier and
  * (for an `openid` scope) nonce unless given; `params` checked first (names, then extraParams).
+ * `caller` names the method in messages: the plain URL's or the pushed request's (RFC 9126 §2.1).
  */
-export function buildAuthorizationUrl(
-  endpoint: string | undefined,
+export function authorizationRequest(
   params: AuthorizationUrlParams,
   defaults: AuthorizationRequestDefaults,
-): AuthorizationUrl {
-  checkKnownKeys('createAuthorizationUrl parameter', params, AUTHORIZATION_URL_PARAMS)
-  const extra = checkExtraParams(params.extraParams)
-  if (endpoint === undefined)
-    throw new InvalidOptionError('createAuthorizationUrl: pass a URL or configure authorizationEndpoint')
+  caller: string,
+): AuthorizationRequest {
+  checkKnownKeys(`${caller} parameter`, params, AUTHORIZATION_URL_PARAMS)
+  const extra = checkExtraParams(params.extraParams, caller)
   const { state: givenState, codeVerifier: givenVerifier, nonce: givenNonce, scope, redirectUri } = params
   const state = givenState ?? generateToken()
   const type = params.responseType ?? 'code'
@@ -213,25 +217,46 @@ export function buildAuthorizationUrl(
     state,
     resource: checkResource('resource', params.resource, argumentError) ?? defaults.resource,
   })
-  appendParams(query, openIdParams(params, extra))
+  appendParams(query, openIdParams(params, extra, caller))
   appendParams(query, extra)
-  const result: AuthorizationUrl = { url: '', state }
+  const kept: Omit<AuthorizationUrl, 'url'> = { state }
   // RFC 7636 §4.3: PKCE protects the code, so it goes with every response type that returns one.
   const method = defaults.codeChallengeMethod
   if (method !== null && type.split(' ').includes('code')) {
     const verifier = givenVerifier ?? generateCodeVerifier()
     query.append('code_challenge', createCodeChallenge(verifier, method))
     query.append('code_challenge_method', method)
-    result.codeVerifier = verifier
+    kept.codeVerifier = verifier
   }
   // OpenID Connect Core §3.1.2.1: a nonce binds the ID token to this request.
   const nonce = givenNonce ?? (scopeValue?.split(' ').includes('openid') ? generateToken() : undefined)
   if (nonce !== undefined) {
     query.append('nonce', nonce)
-    result.nonce = nonce
+    kept.nonce = nonce
   }
+  return { params: query, kept }
+}
+
+/** `query` added to the authorization endpoint's URL, whose own query is kept (RFC 6749 §3.1). */
+export function authorizationEndpointUrl(
+  endpoint: string | undefined,
+  query: URLSearchParams,
+  caller: string,
+): string {
+  if (endpoint === undefined)
+    throw new InvalidOptionError(`${caller}: pass a URL or configure authorizationEndpoint`)
   const target = new URL(endpoint)
   appendQuery(target, query.toString())
-  result.url = target.href
-  return result
+  return target.href
+}
+
+/** The plain authorization URL on `endpoint`: see authorizationRequest. */
+export function buildAuthorizationUrl(
+  endpoint: string | undefined,
+  params: AuthorizationUrlParams,
+  defaults: AuthorizationRequestDefaults,
+): AuthorizationUrl {
+  const caller = 'createAuthorizationUrl'
+  const request = authorizationRequest(params, defaults, caller)
+  return { url: authorizationEndpointUrl(endpoint, request.params, caller), ...request.kept }
 }

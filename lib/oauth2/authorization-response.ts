@@ -3,7 +3,7 @@
  * §10.12, error §4.1.2.1, issuer RFC 9207 §2.4) before its code or token is used.
  */
 import { timingSafeEqual } from 'node:crypto'
-import { InvalidResponseError, MismatchingStateError, OAuthError } from '../errors.js'
+import { InvalidResponseError, MismatchingIssuerError, MismatchingStateError, OAuthError } from '../errors.js'
 
 /** Compares two states in constant time (the state is a CSRF secret, RFC 6749 §10.12). */
 export function statesEqual(expected: string, received: string): boolean {
@@ -36,8 +36,8 @@ export type AuthorizationGrant = { code: string; idToken?: string } | { token: R
  * - InvalidResponseError for an `access_token` in the query (§4.2.2 returns tokens only in the
  *   fragment; a query token is an injection), and for a fragment token in a code flow (a code flow
  *   takes only a code, which PKCE and client authentication protect);
- * - OAuthError `invalid_issuer` when `iss` differs from the known issuer, or is missing while the
- *   server promises it (RFC 9207 §2.4: checked on error responses too, against mix-up);
+ * - MismatchingIssuerError (`error` 'invalid_issuer') when `iss` differs from the known issuer,
+ *   or is missing while the server promises it (RFC 9207 §2.4: checked on error responses too, against mix-up);
  * - OAuthError with the response's `error` (§4.1.2.1, §4.2.2.1);
  * - MismatchingStateError when the state differs from the expected one, is missing, or is present
  *   while the caller expects none (§10.12: the CSRF check is the caller's state).
@@ -107,17 +107,15 @@ export function readAuthorizationResponse(
 function checkIssuer(iss: string | null, checks: AuthorizationResponseChecks): void {
   if (iss === null) {
     if (checks.issRequired === true) {
-      throw new OAuthError(
+      throw new MismatchingIssuerError(
         'authorization response has no iss, which the server promises (RFC 9207 §2.4): refused as a possible mix-up',
-        { error: 'invalid_issuer' },
       )
     }
     return
   }
   if (checks.issuer !== undefined && iss !== checks.issuer) {
-    throw new OAuthError(
+    throw new MismatchingIssuerError(
       `authorization response iss '${iss.slice(0, 80)}' is not the issuer '${checks.issuer}' (RFC 9207 §2.4): refused as a possible mix-up`,
-      { error: 'invalid_issuer' },
     )
   }
 }

@@ -11,14 +11,23 @@ import { checkGrantType, type GrantType } from './grant-type.js'
 import type { AuthorizationServerMetadata } from './metadata.js'
 import { scopeToString } from './parameters.js'
 import type { CodeChallengeMethod } from './pkce.js'
+import {
+  type RequestObjectOptions,
+  type RequestObjectSigner,
+  readRequestObjectOption,
+} from './request-object.js'
 import { checkResource, type ResourceIndicator } from './resource-indicators.js'
 import { TOKEN_SESSION_OPTIONS, type TokenSessionOptions } from './token-session.js'
 
 export interface OAuth2ClientOptions extends TokenSessionOptions, TokenStoreOptions {
   /** The client identifier the authorization server issued. @see https://www.rfc-editor.org/rfc/rfc6749#section-2.2 */
   clientId?: string
-  /** The client secret; for private_key_jwt it may hold the private key. @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1 */
-  clientSecret?: string | KeyLike
+  /**
+   * The client secret; for private_key_jwt it may hold the private key. Undefined is accepted, so a
+   * registered client's optional `client_secret` (RFC 7591 §3.2.1) can be passed as it is.
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
+   */
+  clientSecret?: string | KeyLike | undefined
   /**
    * A built-in method's name, or a ClientAuthMethod object (your own, or e.g.
    * `new PrivateKeyJWT(tokenEndpoint, { key })`), which is registered and selected in one step.
@@ -54,6 +63,14 @@ export interface OAuth2ClientOptions extends TokenSessionOptions, TokenStoreOpti
   introspectionEndpoint?: string
   /** RFC 8628 §3.1; metadata `device_authorization_endpoint`. @see https://www.rfc-editor.org/rfc/rfc8628#section-3.1 */
   deviceAuthorizationEndpoint?: string
+  /** RFC 9126 §5 `pushed_authorization_request_endpoint`. @see https://www.rfc-editor.org/rfc/rfc9126#section-5 */
+  pushedAuthorizationRequestEndpoint?: string
+  /**
+   * Sign the authorization request's parameters into a `request` JWT (JAR, RFC 9101), in the URL
+   * of createSignedAuthorizationUrl and in pushAuthorizationRequest's body.
+   * @see https://www.rfc-editor.org/rfc/rfc9101#section-4
+   */
+  requestObject?: RequestObjectOptions
   /** An RFC 8414 document; fills the endpoints above. @see https://www.rfc-editor.org/rfc/rfc8414#section-2 */
   metadata?: AuthorizationServerMetadata
   /** OpenID Connect: where the provider's signing keys are (default: the metadata's `jwks_uri`). */
@@ -91,6 +108,8 @@ export const OAUTH2_CLIENT_OPTIONS: OptionNames<OAuth2ClientOptions> = {
   revocationEndpoint: true,
   introspectionEndpoint: true,
   deviceAuthorizationEndpoint: true,
+  pushedAuthorizationRequestEndpoint: true,
+  requestObject: true,
   metadata: true,
   jwksUri: true,
   userinfoEndpoint: true,
@@ -178,6 +197,8 @@ export interface RequestSettings {
   codeChallengeMethod: CodeChallengeMethod | null
   grantType: GrantType | undefined
   resource: string[] | undefined
+  /** The `requestObject` option, its key imported. */
+  requestObject: RequestObjectSigner | undefined
   /** The endpoints given as options, which win over metadata, discovered or given. */
   explicitEndpoints: AuthorizationServerMetadata
 }
@@ -191,6 +212,7 @@ const ENDPOINT_FIELDS = [
   ['userinfoEndpoint', 'userinfo_endpoint'],
   ['endSessionEndpoint', 'end_session_endpoint'],
   ['deviceAuthorizationEndpoint', 'device_authorization_endpoint'],
+  ['pushedAuthorizationRequestEndpoint', 'pushed_authorization_request_endpoint'],
 ] as const
 
 export function readRequestSettings(options: OAuth2ClientOptions): RequestSettings {
@@ -218,7 +240,8 @@ export function readRequestSettings(options: OAuth2ClientOptions): RequestSettin
     if (url !== undefined) explicitEndpoints[field] = url.href
   }
   const resource = checkResource('resource', options.resource, optionError)
-  return { scope, redirectUri, codeChallengeMethod, grantType, resource, explicitEndpoints }
+  const requestObject = readRequestObjectOption(options.requestObject)
+  return { scope, redirectUri, codeChallengeMethod, grantType, resource, requestObject, explicitEndpoints }
 }
 
 /** What the OpenID Connect relying party takes from the options, checked. */

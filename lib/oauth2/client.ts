@@ -8,11 +8,15 @@ import { ClientClosedError, InvalidArgumentError, InvalidResponseError } from '.
 import { endpointError, parseJsonObject } from '../http/endpoint-errors.js'
 import { checkKnownParams, checkString, optionError } from '../http/options.js'
 import type { PreparedRequest } from '../http/prepared-request.js'
+import type { SessionOptions } from '../http/session-options.js'
 import type { KeyLike } from '../key-like.js'
 import { deriveStoreKey } from '../store/store-key.js'
 import {
+  type AuthorizationRequest,
   type AuthorizationUrl,
   type AuthorizationUrlParams,
+  authorizationEndpointUrl,
+  authorizationRequest,
   buildAuthorizationUrl,
 } from './authorization-request.js'
 import type { ClientAuthMethod } from './client-auth-method.js'
@@ -58,6 +62,26 @@ import type { IdTokenClaims } from './oidc/id-token.js'
 import { fetchJwks } from './oidc/jwks-cache.js'
 import { RelyingParty } from './oidc/relying-party.js'
 import { readUserinfo, requestUserinfo, type UserinfoClaims } from './oidc/userinfo.js'
+import {
+  assertPushNotRequired,
+  PUSHED_AUTHORIZATION_ENDPOINT,
+  type PushedAuthorizationUrl,
+  pushedAuthorizationParams,
+  readPushedAuthorizationResponse,
+} from './pushed-authorization.js'
+import {
+  type ClientMetadata,
+  checkClientMetadata,
+  type ManagementAction,
+  managementRequest,
+  type RegisteredClient,
+  type RegistrationHandle,
+  type RegistrationOptions,
+  readRegisteredClient,
+  readRegistrationOptions,
+  registrationRequest,
+} from './registration.js'
+import { signedRequestParams } from './request-object.js'
 import { checkRevocationResponse, type TokenHintParams, tokenHintBody } from './revocation.js'
 import { implicitToken, type OAuth2Token, parseTokenResponse, toToken } from './token.js'
 import {
@@ -152,7 +176,12 @@ export class OAuth2Client extends TokenSession {
   static async discover(issuer: string | URL, options: OAuth2ClientOptions = {}): Promise<OAuth2Client> {
     const client = new OAuth2Client(options)
     try {
-      await client.#discover(typeof issuer === 'string' ? issuer : issuer.href)
+      const href = typeof issuer === 'string' ? issuer : issuer.href
+      if (!(await client.#discover(href))) {
+        throw new InvalidResponseError(`no authorization server metadata found for ${href}`, {
+          statusCode: 404,
+        })
+      }
     } catch (err) {
       await client.close()
       throw err
@@ -162,9 +191,10 @@ export class OAuth2Client extends TokenSession {
 
   /**
    * `issuer` is the identifier exactly as given: the document's `issuer` must be identical to it
-   * (a URL object stands for its href, which always has a path, so at least "/").
+   * (a URL object stands for its href, which always has a path, so at least "/"). False when
+   * neither well-known location has a document.
    */
-  async #discover(issuer: string): Promise<void> {
+  async #discover(issuer: string, signal?: AbortSignal): Promise<boolean> {
     const allowInsecure = !this.checksTransport
     for (const url of metadataUrls(checkIssuer(issuer, allowInsecure))) {
       // RFC 8414 §3: a metadata GET carries no credentials (its scheme follows the issuer rule), is
@@ -178,6 +208,7 @@ export class OAuth2Client extends TokenSession {
         retry: false,
         absentStatus: 404,
         failure: endpointError,
+        signal,
       })
       if (response.statusCode === 404) continue
       const document = parseJsonObject(response, 'metadata endpoint')
@@ -185,11 +216,9 @@ export class OAuth2Client extends TokenSession {
         ...checkMetadata(document, issuer, allowInsecure),
         ...this.#settings.explicitEndpoints,
       }
-      return
+      return true
     }
-    throw new InvalidResponseError(`no authorization server metadata found for ${issuer}`, {
-      statusCode: 404,
-    })
+    return false
   }
 
   /** The server metadata in use, with explicitly configured endpoints applied. @see https://www.rfc-editor.org/rfc/rfc8414#section-2 */
@@ -216,10 +245,18 @@ export class OAuth2Client extends TokenSession {
   }
 
   /**
-   * Builds the authorization request URL (RFC 6749 §4.1.1, §4.2.1) with state and, by default, PKCE S256.
+   * Builds the authorization request URL (RFC 6749 §4.1.1, §4.2.1) with state and, by default, PKCE
+   * S256. Throws when the server requires pushed requests (RFC 9126 §5) or the client signs its
+   * requests (the `requestObject` option: use createSignedAuthorizationUrl).
    * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
    */
   createAuthorizationUrl(url?: string, params: AuthorizationUrlParams = {}): AuthorizationUrl {
+    assertPushNotRequired(this.#metadata, 'createAuthorizationUrl')
+    if (this.#settings.requestObject !== undefined) {
+      throw new InvalidArgumentError(
+        'createAuthorizationUrl: the requestObject option signs the request, which is asynchronous: use await client.createSignedAuthorizationUrl(url, params)',
+      )
+    }
     return buildAuthorizationUrl(url ?? this.#metadata.authorization_endpoint, params, {
       clientId: this.#clientId,
       ...this.#settings,
@@ -423,12 +460,12 @@ export class OAuth2Client extends TokenSession {
   /** Starts the device authorization grant (RFC 8628 §3.1): show the user `user_code` and `verification_uri`. */
   async deviceAuthorization(params: DeviceAuthorizationParams = {}): Promise<DeviceAuthorization> {
     if (this.closed) throw new ClientClosedError()
-    const { response, sentAt, sent } = await this.#endpoints.post(
+    const { response, sentAt, redact } = await this.#endpoints.post(
       this.#metadata.device_authorization_endpoint,
       deviceAuthorizationRequest(params, this.#settings),
       { ...DEVICE_AUTHORIZATION_ENDPOINT, headers: params.headers, signal: params.signal },
     )
-    return readDeviceAuthorizationResponse(response, sentAt, [...sent, ...this.secrets()])
+    return readDeviceAuthorizationResponse(response, sentAt, redact)
   }
 
   /**
@@ -443,14 +480,14 @@ export class OAuth2Client extends TokenSession {
     const { device_code } = checkDeviceAuthorization(authorization)
     checkKnownParams('pollDeviceToken option', options, ['signal'])
     const token = await pollUntilApproved(authorization, async () => {
-      const { response, sentAt, sent } = await this.#endpoints.post(
+      const { response, sentAt, redact } = await this.#endpoints.post(
         this.#metadata.token_endpoint,
         deviceTokenRequest(device_code),
         // The answer that issues the token consumes the device code: like a refresh token, it is
         // sent again only when it provably never arrived; the poll reads every answer itself.
         { ...TOKEN_ENDPOINT, signal: options.signal, refresh: true, returnFailures: true },
       )
-      return readPollAnswer(response, sentAt, [...sent, ...this.secrets()])
+      return readPollAnswer(response, sentAt, redact)
     }, [options.signal, this.lifetime])
     const replaced = this.token
     this.storeToken(token)
@@ -464,12 +501,12 @@ export class OAuth2Client extends TokenSession {
   async exchangeToken(params: TokenExchangeParams): Promise<TokenExchangeResponse> {
     if (this.closed) throw new ClientClosedError()
     const body = tokenExchangeRequest(params)
-    const { response, sentAt, sent } = await this.#endpoints.post(this.#metadata.token_endpoint, body, {
+    const { response, sentAt, redact } = await this.#endpoints.post(this.#metadata.token_endpoint, body, {
       ...TOKEN_ENDPOINT,
       headers: params.headers,
       signal: params.signal,
     })
-    const issued = readTokenExchangeResponse(response, [...sent, ...this.secrets()])
+    const issued = readTokenExchangeResponse(response, redact)
     if (params.replaceToken !== true) return issued
     const token = toToken(issued, sentAt, reason => {
       throw new InvalidResponseError(`the exchanged token cannot be the client's own: ${reason}`, {
@@ -480,6 +517,145 @@ export class OAuth2Client extends TokenSession {
     this.storeToken(token)
     await this.announceToken({ token }, replaced)
     return issued
+  }
+
+  /**
+   * The authorization request's parameters (authorization-request.ts), signed into a `request`
+   * object (RFC 9101 §5) when the client has the `requestObject` option.
+   */
+  async #authorizationRequest(params: AuthorizationUrlParams, caller: string): Promise<AuthorizationRequest> {
+    const request = authorizationRequest(params, { clientId: this.#clientId, ...this.#settings }, caller)
+    const signer = this.#settings.requestObject
+    if (signer === undefined) return request
+    return {
+      ...request,
+      params: await signedRequestParams(signer, request.params, this.#metadata.issuer, caller),
+    }
+  }
+
+  /** The authorization URL with its parameters in a signed request object (JAR, RFC 9101 §5); needs `requestObject`. */
+  async createSignedAuthorizationUrl(
+    url?: string,
+    params: AuthorizationUrlParams = {},
+  ): Promise<AuthorizationUrl> {
+    const caller = 'createSignedAuthorizationUrl'
+    assertPushNotRequired(this.#metadata, caller)
+    if (this.#settings.requestObject === undefined) {
+      throw new InvalidArgumentError(
+        `${caller}: set the requestObject option { key, alg, kid } to sign requests`,
+      )
+    }
+    const { params: query, kept } = await this.#authorizationRequest(params, caller)
+    return {
+      url: authorizationEndpointUrl(url ?? this.#metadata.authorization_endpoint, query, caller),
+      ...kept,
+    }
+  }
+
+  /**
+   * Pushes the authorization request (RFC 9126 §2.1, client-authenticated like a token request;
+   * signed with `requestObject`) and returns the URL that carries only `client_id` and the
+   * `request_uri` (§4), with the state, verifier and nonce the callback needs.
+   */
+  async pushAuthorizationRequest(
+    params: AuthorizationUrlParams = {},
+    options: { signal?: AbortSignal } = {},
+  ): Promise<PushedAuthorizationUrl> {
+    if (this.closed) throw new ClientClosedError()
+    const caller = 'pushAuthorizationRequest'
+    const { params: body, kept } = await this.#authorizationRequest(params, caller)
+    const endpoint = this.#metadata.pushed_authorization_request_endpoint
+    const call = { ...PUSHED_AUTHORIZATION_ENDPOINT, signal: options.signal }
+    const { response, redact } = await this.#endpoints.post(endpoint, body, call)
+    const pushed = readPushedAuthorizationResponse(response, redact)
+    const query = pushedAuthorizationParams(this.#clientId, pushed.requestUri)
+    const url = authorizationEndpointUrl(this.#metadata.authorization_endpoint, query, caller)
+    return { url, ...kept, expiresIn: pushed.expiresIn }
+  }
+
+  /**
+   * Registers a client (RFC 7591 §3.1) at the registration endpoint of `issuerOrEndpoint`: the
+   * issuer's metadata names it (discovery as in discover()); a URL without metadata is taken as the
+   * endpoint itself. Returns the registered client, `registration_access_token` included.
+   */
+  static async register(
+    issuerOrEndpoint: string | URL,
+    metadata: ClientMetadata,
+    options: RegistrationOptions = {},
+  ): Promise<RegisteredClient> {
+    const { session, initialAccessToken, signal } = readRegistrationOptions('register', options)
+    checkClientMetadata('register', metadata)
+    return OAuth2Client.#shortLived(session, async client => {
+      const href = typeof issuerOrEndpoint === 'string' ? issuerOrEndpoint : issuerOrEndpoint.href
+      const found = await client.#discover(href, signal)
+      const endpoint = found ? client.#metadata.registration_endpoint : href
+      if (endpoint === undefined) {
+        throw new InvalidArgumentError(
+          `register: the metadata of ${href} names no registration_endpoint (RFC 8414 §2): pass the endpoint itself`,
+        )
+      }
+      const call = registrationRequest(new URL(endpoint), metadata, initialAccessToken, signal)
+      const { response, sent } = await client.callEndpoint(call)
+      return readRegisteredClient(response, call.label, [...sent, ...(call.secrets ?? [])])
+    })
+  }
+
+  /** Reads a registration (RFC 7592 §2.1) with its registration access token. */
+  static readRegistration(
+    registration: RegistrationHandle,
+    options: RegistrationOptions = {},
+  ): Promise<RegisteredClient> {
+    return OAuth2Client.#manage('read', registration, undefined, options)
+  }
+
+  /**
+   * Replaces a registration's metadata (RFC 7592 §2.2): pass all of it (e.g. `{ ...registered,
+   * client_name }`); the answer may carry a new registration access token.
+   */
+  static updateRegistration(
+    registration: RegistrationHandle,
+    metadata: ClientMetadata,
+    options: RegistrationOptions = {},
+  ): Promise<RegisteredClient> {
+    return OAuth2Client.#manage('update', registration, metadata, options)
+  }
+
+  /** Deletes a registration (RFC 7592 §2.3): the client_id and its tokens stop working. */
+  static async deleteRegistration(
+    registration: RegistrationHandle,
+    options: RegistrationOptions = {},
+  ): Promise<void> {
+    await OAuth2Client.#manage('delete', registration, undefined, options)
+  }
+
+  static async #manage(
+    action: ManagementAction,
+    registration: RegistrationHandle,
+    metadata: ClientMetadata | undefined,
+    options: RegistrationOptions,
+  ): Promise<RegisteredClient> {
+    const { session, signal } = readRegistrationOptions(`${action}Registration`, options)
+    const call = managementRequest(action, registration, metadata, signal)
+    return OAuth2Client.#shortLived(session, async client => {
+      const { response, sent } = await client.callEndpoint(call)
+      const secrets = [...sent, ...(call.secrets ?? [])]
+      return action === 'delete'
+        ? { client_id: registration.client_id }
+        : readRegisteredClient(response, call.label, secrets)
+    })
+  }
+
+  /** Runs `work` on a client made for it, closed afterwards: registration has no client yet. */
+  static async #shortLived<T>(
+    options: SessionOptions,
+    work: (client: OAuth2Client) => Promise<T>,
+  ): Promise<T> {
+    const client = new OAuth2Client(options)
+    try {
+      return await work(client)
+    } finally {
+      await client.close()
+    }
   }
 
   protected override secrets(): (string | undefined)[] {

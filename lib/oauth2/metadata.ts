@@ -23,6 +23,10 @@ export interface AuthorizationServerMetadata {
   id_token_signing_alg_values_supported?: string[]
   /** OpenID Connect RP-Initiated Logout §2.1. */
   end_session_endpoint?: string
+  /** RFC 9126 §5: where authorization requests are pushed. */
+  pushed_authorization_request_endpoint?: string
+  /** RFC 9126 §5: the server accepts only pushed authorization requests. */
+  require_pushed_authorization_requests?: boolean
   /** RFC 9207 §3: the server puts `iss` in every authorization response. */
   authorization_response_iss_parameter_supported?: boolean
   [field: string]: unknown

@@ -29,6 +29,10 @@ declare const accessToken: string
 declare const savedRefreshToken: string
 declare const t: string
 declare const type: string
+declare const redirectUri: string
+declare const issuer: string
+declare const privateKeyPem: string
+declare const initialAccessToken: string
 declare const store: {
   load(id: string): Promise<OAuth2Token>
   save(id: string, token: OAuth2Token): Promise<void>
@@ -187,6 +191,50 @@ declare const store: {
   })
   const response = await client.get(`https://storage.googleapis.com/storage/v1/b?project=${conf.project_id}`)
   console.log(response.statusCode)
+}
+
+// Pushed authorization requests
+{
+  const client = await OAuth2Client.discover('https://as.example.com', {
+    clientId,
+    clientSecret,
+    redirectUri,
+  })
+  const { url, state, codeVerifier, nonce, expiresIn } = await client.pushAuthorizationRequest({
+    scope: 'openid',
+  })
+  // redirect the user to `url`, then fetchToken({ authorizationResponse, state, codeVerifier }) as above
+  console.log(url, state, codeVerifier, nonce, expiresIn)
+}
+
+// Signed request objects
+{
+  const client = await OAuth2Client.discover(issuer, {
+    clientId,
+    clientSecret,
+    redirectUri,
+    requestObject: { key: privateKeyPem, alg: 'PS256', kid: 'key-1' },
+  })
+  const pushed = await client.pushAuthorizationRequest() // body: client_id and request
+  const plain = await client.createSignedAuthorizationUrl() // URL: client_id and request
+  console.log(pushed.url, plain.url)
+}
+
+// Dynamic client registration
+{
+  const registered = await OAuth2Client.register(
+    'https://as.example.com', // an issuer (its metadata names registration_endpoint), or the endpoint itself
+    { redirect_uris: ['https://app.example.com/cb'], token_endpoint_auth_method: 'client_secret_basic' },
+    { initialAccessToken }, // when the server requires one (RFC 7591 §3)
+  )
+  const client = await OAuth2Client.discover('https://as.example.com', {
+    clientId: registered.client_id,
+    clientSecret: registered.client_secret,
+  })
+  const current = await OAuth2Client.readRegistration(registered)
+  const updated = await OAuth2Client.updateRegistration(registered, { ...registered, client_name: 'App' })
+  await OAuth2Client.deleteRegistration(updated)
+  console.log(client.metadata, current.client_id)
 }
 
 // OAuth 1.0a
