@@ -9,6 +9,7 @@ import {
   type OptionNames,
   optionError,
 } from './options.js'
+import type { TlsOptions } from './tls.js'
 
 export interface SessionOptions {
   /** Relative request URLs resolve against it. */
@@ -31,6 +32,11 @@ export interface SessionOptions {
   proxy?: string | URL | 'env'
   /** Bring your own undici dispatcher; the session wraps it and never closes it. */
   dispatcher?: Dispatcher
+  /**
+   * A client certificate every pooled socket presents (RFC 8705 mutual TLS), proxied ones included,
+   * and the CAs to trust; loaded at construction. Not with `dispatcher`, which has its own.
+   */
+  tls?: TlsOptions
   /** Allow credentials over http:// to hosts that are not loopback (default false). */
   allowInsecureTransport?: boolean
   /**
@@ -52,6 +58,7 @@ export const SESSION_OPTIONS: OptionNames<SessionOptions> = {
   maxRedirections: true,
   proxy: true,
   dispatcher: true,
+  tls: true,
   allowInsecureTransport: true,
   tokenRetries: true,
 }

@@ -22,6 +22,7 @@ import {
   OAUTH2_CLIENT_OPTIONS,
   type OAuth2ClientOptions,
   type RequestSettings,
+  readCertificateBinding,
   readRequestSettings,
   selectAuthMethods,
 } from './client-options.js'
@@ -48,7 +49,7 @@ import { type ObtainedToken, TokenSession } from './token-session.js'
 /** The options are declared with their checks; OAuth2Client's users find the type here too. */
 export type { OAuth2ClientOptions }
 
-const TOKEN_ENDPOINT = { label: 'token endpoint', option: 'tokenEndpoint' } as const
+const TOKEN_ENDPOINT = { label: 'token endpoint', option: 'tokenEndpoint', field: 'token_endpoint' } as const
 
 /**
  * An OAuth 2.0 client (RFC 6749) that is also a pooled HTTP session: every request carries the
@@ -69,16 +70,20 @@ export class OAuth2Client extends TokenSession {
     this.#clientId = checkString('clientId', options.clientId)
     if (options.clientSecret === null) throw optionError('clientSecret', 'a string or a key', null)
     this.#clientSecret = options.clientSecret
+    const selected = selectAuthMethods(this.#authMethods, options)
+    this.#settings = readRequestSettings(options)
+    this.#metadata = { ...options.metadata, ...this.#settings.explicitEndpoints }
     this.#endpoints = new ClientEndpoints({
       send: call => this.callEndpoint(call),
       credentials: { clientId: this.#clientId, clientSecret: this.#clientSecret },
       authMethods: this.#authMethods,
-      selected: selectAuthMethods(this.#authMethods, options),
+      selected,
       hooks: this.#hooks,
       secrets: () => this.secrets(),
+      metadata: () => this.#metadata,
+      explicitEndpoints: this.#settings.explicitEndpoints,
+      certificateBoundTokens: readCertificateBinding(options, selected),
     })
-    this.#settings = readRequestSettings(options)
-    this.#metadata = { ...options.metadata, ...this.#settings.explicitEndpoints }
   }
 
   /**
@@ -181,11 +186,13 @@ export class OAuth2Client extends TokenSession {
       return token
     }
     const { headers, signal } = params
-    const { response, sentAt, sent } = await this.#endpoints.post(
-      url ?? this.#metadata.token_endpoint,
-      request.body,
-      { ...TOKEN_ENDPOINT, headers, signal, notAfter, responseHook: 'access_token_response' },
-    )
+    const { response, sentAt, sent } = await this.#endpoints.post(url, request.body, {
+      ...TOKEN_ENDPOINT,
+      headers,
+      signal,
+      notAfter,
+      responseHook: 'access_token_response',
+    })
     const token = parseTokenResponse(response, sentAt, [...sent, ...this.secrets()])
     this.storeToken(token)
     return token
@@ -217,19 +224,15 @@ export class OAuth2Client extends TokenSession {
     notAfter: number,
   ): Promise<ObtainedToken> {
     const { body, refreshToken } = refreshTokenRequest(params, this.token?.refresh_token)
-    const { response, sentAt, sent } = await this.#endpoints.post(
-      url ?? this.#metadata.token_endpoint,
-      body,
-      {
-        ...TOKEN_ENDPOINT,
-        headers: params.headers,
-        signal: deadline,
-        notAfter,
-        refresh: true,
-        requestHook: 'refresh_token_request',
-        responseHook: 'refresh_token_response',
-      },
-    )
+    const { response, sentAt, sent } = await this.#endpoints.post(url, body, {
+      ...TOKEN_ENDPOINT,
+      headers: params.headers,
+      signal: deadline,
+      notAfter,
+      refresh: true,
+      requestHook: 'refresh_token_request',
+      responseHook: 'refresh_token_response',
+    })
     const token = parseTokenResponse(response, sentAt, [...sent, ...this.secrets()])
     // RFC 6749 §6: without a new refresh token, the old one stays valid.
     token.refresh_token ??= refreshToken
@@ -260,33 +263,27 @@ export class OAuth2Client extends TokenSession {
   /** Revokes a token (RFC 7009); by default the refresh token, else the access token. */
   async revokeToken(url?: string, params: TokenHintParams = {}): Promise<void> {
     if (this.closed) throw new ClientClosedError()
-    const { response, sent } = await this.#endpoints.post(
-      url ?? this.#metadata.revocation_endpoint,
-      tokenHintBody(params, this.token),
-      {
-        label: 'revocation endpoint',
-        option: 'revocationEndpoint',
-        auth: 'revocation',
-        signal: params.signal,
-        requestHook: 'revoke_token_request',
-      },
-    )
+    const { response, sent } = await this.#endpoints.post(url, tokenHintBody(params, this.token), {
+      label: 'revocation endpoint',
+      option: 'revocationEndpoint',
+      field: 'revocation_endpoint',
+      auth: 'revocation',
+      signal: params.signal,
+      requestHook: 'revoke_token_request',
+    })
     checkRevocationResponse(response, [...sent, ...this.secrets()])
   }
 
   /** Asks the introspection endpoint about a token (RFC 7662); by default the refresh token, else the access token. */
   async introspectToken(url?: string, params: TokenHintParams = {}): Promise<IntrospectionResponse> {
     if (this.closed) throw new ClientClosedError()
-    const { response, sent } = await this.#endpoints.post(
-      url ?? this.#metadata.introspection_endpoint,
-      tokenHintBody(params, this.token),
-      {
-        label: 'introspection endpoint',
-        option: 'introspectionEndpoint',
-        signal: params.signal,
-        requestHook: 'introspect_token_request',
-      },
-    )
+    const { response, sent } = await this.#endpoints.post(url, tokenHintBody(params, this.token), {
+      label: 'introspection endpoint',
+      option: 'introspectionEndpoint',
+      field: 'introspection_endpoint',
+      signal: params.signal,
+      requestHook: 'introspect_token_request',
+    })
     return readIntrospectionResponse(response, [...sent, ...this.secrets()])
   }
 
