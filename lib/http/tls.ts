@@ -24,18 +24,24 @@ export interface TlsOptions {
 
 const TLS_OPTIONS: OptionNames<TlsOptions> = { cert: true, key: true, ca: true, passphrase: true }
 
-const PEM_EXPECTED = 'PEM text, a Buffer, or an array of them'
-
 function isPem(value: unknown): boolean {
   return typeof value === 'string' || Buffer.isBuffer(value)
 }
 
 function checkPem(name: string, value: unknown): void {
   if (value === undefined || isPem(value)) return
-  if (!Array.isArray(value) || value.length === 0 || !value.every(isPem)) {
-    // The value may be a key: only its type is named, never its content.
-    throw optionError(name, PEM_EXPECTED, Array.isArray(value) ? 'an array of other values' : value)
-  }
+  if (Array.isArray(value) && value.length > 0 && value.every(isPem)) return
+  // The value may hold a key: only its kind is named, never its content.
+  const got = Array.isArray(value)
+    ? value.length === 0
+      ? 'an empty array'
+      : 'an array holding something else'
+    : value === null
+      ? 'null'
+      : typeof value
+  throw new InvalidOptionError(
+    `option \`${name}\` must be PEM text, a Buffer, or an array of them, got ${got}`,
+  )
 }
 
 /** What undici's connect options take from the `tls` option: the loaded context, nothing else. */
