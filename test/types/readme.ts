@@ -2,6 +2,7 @@
  * The README's TypeScript snippets, as written there, each in its own block; what a snippet takes
  * from its surroundings is declared first. They must compile under strict + exactOptionalPropertyTypes.
  */
+import { readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { request } from 'undici'
 import {
@@ -21,6 +22,7 @@ declare const tokenEndpoint: string
 declare const userId: string
 declare const url: string
 declare const accessToken: string
+declare const passphrase: string
 declare const savedRefreshToken: string
 declare const t: string
 declare const type: string
@@ -205,4 +207,16 @@ declare const store: {
   await client.get('https://api.example/1.1/search', { query: { q: "caf\u00e9 [a]|b's" } })
   await client.post('https://api.example/statuses', { form: { status: 'hi!*()' } })
   await client.put('https://api.example/doc', { json: { a: 1 } })
+}
+
+// Mutual TLS (RFC 8705)
+{
+  await using client = await OAuth2Client.discover('https://as.example.com', {
+    clientId: 'my-client',
+    tokenEndpointAuthMethod: 'tls_client_auth', // or 'self_signed_tls_client_auth'
+    grantType: 'client_credentials',
+    tls: { cert: readFileSync('client.crt'), key: readFileSync('client.key'), passphrase },
+  })
+  const response = await client.get('https://api.example.com/me') // token bound to client.crt
+  console.log(response.statusCode)
 }
