@@ -85,10 +85,10 @@ export function readTlsOptions(value: unknown): TlsConnectOptions | undefined {
     })
     return { secureContext: context }
   } catch (err) {
-    // OpenSSL's reason ('bad decrypt', 'key values mismatch', ...) names no key material.
-    const reason = err instanceof Error ? err.message : String(err)
+    // node:tls throws Errors; OpenSSL's reason ('bad decrypt', 'key values mismatch', ...) names
+    // no key material.
     throw new InvalidOptionError(
-      `option \`tls\`: the certificate, key and CAs given do not load into a TLS context (${reason})`,
+      `option \`tls\`: the certificate, key and CAs given do not load into a TLS context (${(err as Error).message})`,
     )
   }
 }
