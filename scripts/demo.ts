@@ -2,9 +2,16 @@
  * `npm run demo`: undici-oauth against a real OAuth 2.0 server, all on 127.0.0.1.
  * Starts an embedded oidc-provider and a protected resource, then walks through client
  * credentials, authorization code + PKCE, a long-running worker whose tokens keep expiring,
- * revocation and introspection. Exits by itself.
+ * revocation and introspection, then mutual TLS (RFC 8705) against a second provider over HTTPS.
+ * Exits by itself.
  */
 import { OAuth2Client, type OAuth2Token } from '../lib/index.js'
+import {
+  MTLS_CLIENTS,
+  MTLS_KEYS,
+  startBoundResource,
+  startMtlsProvider,
+} from '../test/fixtures/mtls-provider.js'
 import { DEFAULT_CLIENTS, REDIRECT_URI, startProvider, startResource } from '../test/fixtures/provider.js'
 
 const TOKEN_LIFETIME = 3 // seconds: short, so the worker sees several refreshes
@@ -13,6 +20,29 @@ const CONCURRENCY = 64
 
 const say = (text: string) => console.log(text)
 const step = (title: string) => say(`\n== ${title}`)
+
+/** RFC 8705: tls_client_auth through the mTLS alias, and a token bound to the certificate. */
+async function mutualTls(): Promise<void> {
+  step('mutual TLS (RFC 8705): tls_client_auth and a certificate-bound token')
+  const mtls = await startMtlsProvider()
+  const resource = await startBoundResource(mtls.provider)
+  try {
+    await using client = await OAuth2Client.discover(mtls.issuer, {
+      clientId: MTLS_CLIENTS.tls,
+      tokenEndpointAuthMethod: 'tls_client_auth',
+      grantType: 'client_credentials',
+      tls: { ...MTLS_KEYS.client, ca: MTLS_KEYS.ca },
+    })
+    const { statusCode, body } = await client.get(`${resource.url}/reports`)
+    say(`GET /reports over https -> ${statusCode} ${JSON.stringify(await body.json())}`)
+    const token = mtls.received.find(request => request.path === '/token')
+    const secretSent = /^authorization:|client_secret|client_assertion/im.test(token?.raw ?? '')
+    say(`token request at the ${token?.origin} origin, a secret sent: ${secretSent}`)
+  } finally {
+    await resource.close()
+    await mtls.close()
+  }
+}
 
 const op = await startProvider({ accessTokenTTL: TOKEN_LIFETIME, clientCredentialsTTL: TOKEN_LIFETIME })
 const rs = await startResource(op.provider)
@@ -105,6 +135,8 @@ try {
   const refused = await worker.get(`${rs.url}/work`, { withholdToken: true })
   await refused.body.dump()
   say(`a request without credentials -> ${refused.statusCode}`)
+
+  await mutualTls()
 } finally {
   await rs.close()
   await op.close()
