@@ -22,7 +22,9 @@ async function server(t: Test): Promise<RecordingServer> {
   const s = await start()
   t.teardown(s.close)
   s.respond((request, res) => {
-    if (request.url.endsWith('/token')) return json(res, { access_token: 'at-1', token_type: 'Bearer' })
+    if (request.url.endsWith('/token')) {
+      return json(res, { access_token: 'at-1', token_type: 'Bearer', refresh_token: 'rt-1' })
+    }
     if (request.url.endsWith('/introspect')) return json(res, { active: true })
     res.end()
   })
@@ -42,11 +44,12 @@ function metadata(s: RecordingServer) {
   }
 }
 
-/** Calls the three endpoints and returns the paths they reached, in order. */
+/** Calls the three endpoints (the token endpoint twice: a grant, a refresh) and returns the paths reached. */
 async function pathsCalled(s: RecordingServer, options: OAuth2ClientOptions): Promise<string[]> {
   const since = s.seen.length
   await using client = new OAuth2Client({ clientId: 'app', metadata: metadata(s), ...options })
   await client.fetchToken(undefined, { grantType: 'client_credentials' })
+  await client.refreshToken()
   await client.revokeToken(undefined, { token: 'at-1' })
   await client.introspectToken(undefined, { token: 'at-1' })
   return s.seen.slice(since).map(request => request.url)
@@ -56,13 +59,13 @@ t.test('aliases are used per call, when that call uses mutual TLS', async t => {
   const s = await server(t)
   t.same(
     await pathsCalled(s, { clientSecret: SECRET }),
-    ['/token', '/revoke', '/introspect'],
+    ['/token', '/token', '/revoke', '/introspect'],
     'a secret-authenticated client keeps the conventional endpoints',
   )
   const since = s.seen.length
   t.same(
     await pathsCalled(s, { clientSecret: SECRET, tokenEndpointAuthMethod: 'tls_client_auth', tls: TLS }),
-    ['/mtls/token', '/mtls/revoke', '/introspect'],
+    ['/mtls/token', '/mtls/token', '/mtls/revoke', '/introspect'],
     'tls_client_auth: the aliases, and the conventional endpoint where none is listed',
   )
   for (const request of s.seen.slice(since)) {
@@ -72,7 +75,7 @@ t.test('aliases are used per call, when that call uses mutual TLS', async t => {
   }
   t.same(
     await pathsCalled(s, { tokenEndpointAuthMethod: 'self_signed_tls_client_auth', tls: TLS }),
-    ['/mtls/token', '/mtls/revoke', '/introspect'],
+    ['/mtls/token', '/mtls/token', '/mtls/revoke', '/introspect'],
     'self_signed_tls_client_auth likewise',
   )
   t.same(
@@ -81,13 +84,13 @@ t.test('aliases are used per call, when that call uses mutual TLS', async t => {
       revocationEndpointAuthMethod: 'tls_client_auth',
       tls: TLS,
     }),
-    ['/token', '/mtls/revoke', '/introspect'],
+    ['/token', '/token', '/mtls/revoke', '/introspect'],
     'only the call that authenticates with TLS',
   )
   const bound = s.seen.length
   t.same(
     await pathsCalled(s, { clientSecret: SECRET, tlsClientCertificateBoundAccessTokens: true, tls: TLS }),
-    ['/mtls/token', '/mtls/revoke', '/introspect'],
+    ['/mtls/token', '/mtls/token', '/mtls/revoke', '/introspect'],
     'tlsClientCertificateBoundAccessTokens: every call, whatever the auth method',
   )
   t.match(s.seen[bound]!.headers.authorization, /^Basic /, 'still client_secret_basic')
