@@ -3,9 +3,16 @@
  * Starts an embedded oidc-provider and a protected resource, then walks through client
  * credentials, authorization code + PKCE, OpenID Connect sign-in (validated ID token, userinfo,
  * logout URL), the device flow, a long-running worker whose tokens keep expiring, revocation and
- * introspection, then registers a client and pushes its authorization request. Exits by itself.
+ * introspection, then registers a client and pushes its authorization request, and finally mutual
+ * TLS (RFC 8705) against a second provider over HTTPS. Exits by itself.
  */
 import { OAuth2Client, type OAuth2Token } from '../lib/index.js'
+import {
+  MTLS_CLIENTS,
+  MTLS_KEYS,
+  startBoundResource,
+  startMtlsProvider,
+} from '../test/fixtures/mtls-provider.js'
 import {
   DEFAULT_CLIENTS,
   DEVICE_CLIENTS,
@@ -43,6 +50,29 @@ async function deviceFlow(op: ProviderFixture, resource: string): Promise<void> 
   say(`3. the poll holds the token: ${token.token_type}, expires_at ${token.expires_at}`)
   const { statusCode, body } = await tv.get(`${resource}/tv`)
   say(`GET /tv -> ${statusCode} ${JSON.stringify(await body.json())}`)
+}
+
+/** RFC 8705: tls_client_auth through the mTLS alias, and a token bound to the certificate. */
+async function mutualTls(): Promise<void> {
+  step('mutual TLS (RFC 8705): tls_client_auth and a certificate-bound token')
+  const mtls = await startMtlsProvider()
+  const resource = await startBoundResource(mtls.provider)
+  try {
+    await using client = await OAuth2Client.discover(mtls.issuer, {
+      clientId: MTLS_CLIENTS.tls,
+      tokenEndpointAuthMethod: 'tls_client_auth',
+      grantType: 'client_credentials',
+      tls: { ...MTLS_KEYS.client, ca: MTLS_KEYS.ca },
+    })
+    const { statusCode, body } = await client.get(`${resource.url}/reports`)
+    say(`GET /reports over https -> ${statusCode} ${JSON.stringify(await body.json())}`)
+    const token = mtls.received.find(request => request.path === '/token')
+    const secretSent = /^authorization:|client_secret|client_assertion/im.test(token?.raw ?? '')
+    say(`token request at the ${token?.origin} origin, a secret sent: ${secretSent}`)
+  } finally {
+    await resource.close()
+    await mtls.close()
+  }
 }
 
 const op = await startProvider({
@@ -174,6 +204,7 @@ try {
   say(`a request without credentials -> ${refused.statusCode}`)
 
   await registerAndPush()
+  await mutualTls()
 } finally {
   await rs.close()
   await op.close()

@@ -9,6 +9,7 @@ import {
   type OptionNames,
   optionError,
 } from './options.js'
+import type { TlsOptions } from './tls.js'
 
 export interface SessionOptions {
   /** Relative request URLs resolve against it. @see https://www.rfc-editor.org/rfc/rfc3986#section-5.2 */
@@ -34,6 +35,12 @@ export interface SessionOptions {
   proxy?: string | URL | 'env'
   /** Bring your own undici dispatcher; the session wraps it and never closes it. @see README.md#sessions */
   dispatcher?: Dispatcher
+  /**
+   * A client certificate every pooled socket presents (RFC 8705 mutual TLS), proxied ones included,
+   * and the CAs to trust; loaded at construction. Not with `dispatcher`, which has its own.
+   * @see https://www.rfc-editor.org/rfc/rfc8705#section-2
+   */
+  tls?: TlsOptions
   /** Allow credentials over http:// to hosts that are not loopback (default false). @see https://www.rfc-editor.org/rfc/rfc6749#section-10.3 */
   allowInsecureTransport?: boolean
   /**
@@ -56,6 +63,7 @@ export const SESSION_OPTIONS: OptionNames<SessionOptions> = {
   maxRedirections: true,
   proxy: true,
   dispatcher: true,
+  tls: true,
   allowInsecureTransport: true,
   tokenRetries: true,
 }

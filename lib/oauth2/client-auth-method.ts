@@ -15,13 +15,18 @@ export interface ClientCredentials {
   clientSecret?: string | KeyLike
 }
 
-/** The client authentication methods every client knows (RFC 6749 §2.3.1, RFC 7591 §2, OIDC Core §9). */
+/**
+ * The client authentication methods every client knows (RFC 6749 §2.3.1, RFC 7591 §2, OIDC Core §9,
+ * RFC 8705 §2.1.1 and §2.2.1).
+ */
 export type ClientAuthMethodName =
   | 'client_secret_basic'
   | 'client_secret_post'
   | 'none'
   | 'client_secret_jwt'
   | 'private_key_jwt'
+  | 'tls_client_auth'
+  | 'self_signed_tls_client_auth'
 
 /** A way of authenticating the client at the token, revocation and introspection endpoints. */
 export interface ClientAuthMethod {

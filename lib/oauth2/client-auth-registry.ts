@@ -1,8 +1,9 @@
 /**
- * The client authentication methods every client knows (RFC 6749 §2.3.1, RFC 7523 §2.2), gathered
+ * The client authentication methods every client knows (RFC 6749 §2.3.1, RFC 7523 §2.2, RFC 8705
+ * §2), gathered
  * apart from client-auth.ts, which the JWT methods' own module builds on.
  */
-import { RFC6749_CLIENT_AUTH_METHODS } from './client-auth.js'
+import { RFC6749_CLIENT_AUTH_METHODS, RFC8705_CLIENT_AUTH_METHODS } from './client-auth.js'
 import type { ClientAuthMethod } from './client-auth-method.js'
 import { ClientSecretJWT } from './client-secret-jwt.js'
 import { PrivateKeyJWT } from './private-key-jwt.js'
@@ -13,7 +14,12 @@ import { PrivateKeyJWT } from './private-key-jwt.js'
  */
 export function defaultClientAuthMethods(): Map<string, ClientAuthMethod> {
   const methods = new Map<string, ClientAuthMethod>()
-  for (const method of [...RFC6749_CLIENT_AUTH_METHODS, new ClientSecretJWT(), new PrivateKeyJWT()]) {
+  for (const method of [
+    ...RFC6749_CLIENT_AUTH_METHODS,
+    new ClientSecretJWT(),
+    new PrivateKeyJWT(),
+    ...RFC8705_CLIENT_AUTH_METHODS,
+  ]) {
     methods.set(method.name, method)
   }
   return methods

@@ -1,4 +1,7 @@
-/** Client authentication with a shared secret or none (RFC 6749 §2.3.1, §2.1). */
+/**
+ * Client authentication with a shared secret or none (RFC 6749 §2.3.1, §2.1), or with the TLS
+ * client certificate (RFC 8705 §2).
+ */
 import { InvalidOptionError } from '../errors.js'
 import type { ClientAuthMethod, ClientAuthRequest, ClientCredentials } from './client-auth-method.js'
 
@@ -46,7 +49,37 @@ const none: ClientAuthMethod = {
   },
 }
 
-/** The RFC 6749 methods; the RFC 7523 ones join them in client-auth-registry.ts. */
+/**
+ * RFC 8705 §2: the client proves itself with the certificate of the TLS connection (the session's
+ * `tls` option), so the request carries only client_id, never a secret (§2.1 a CA-issued
+ * certificate the server matches to the client's registered subject, §2.2 a self-signed one it
+ * matches to the client's registered keys).
+ */
+function tlsClientAuth(name: TlsClientAuthMethodName): ClientAuthMethod {
+  return {
+    name,
+    authenticate(request: ClientAuthRequest, client: ClientCredentials): void {
+      request.body.set('client_id', requireClientId(client, name))
+    },
+  }
+}
+
+type TlsClientAuthMethodName = 'tls_client_auth' | 'self_signed_tls_client_auth'
+const TLS_CLIENT_AUTH_METHOD_NAMES: readonly TlsClientAuthMethodName[] = [
+  'tls_client_auth',
+  'self_signed_tls_client_auth',
+]
+
+/** Whether the method named authenticates with the TLS client certificate (RFC 8705 §2). */
+export function isTlsClientAuth(name: string): boolean {
+  return (TLS_CLIENT_AUTH_METHOD_NAMES as readonly string[]).includes(name)
+}
+
+/** The RFC 8705 methods. */
+export const RFC8705_CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] =
+  TLS_CLIENT_AUTH_METHOD_NAMES.map(tlsClientAuth)
+
+/** The RFC 6749 methods; the RFC 7523 and RFC 8705 ones join them in client-auth-registry.ts. */
 export const RFC6749_CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = [
   clientSecretBasic,
   clientSecretPost,

@@ -2,20 +2,25 @@
  * The client-authenticated calls an OAuth2Client makes to its authorization server: the RFC 6749
  * §3.2 token endpoint, RFC 7009 revocation, RFC 7662 introspection and the endpoints of the
  * extensions, each authenticated by the configured method (RFC 6749 §2.3) and passed through the
- * compliance hooks. They all go through lib/http/endpoint.ts; the wire messages are built and read
- * by the RFC-named modules beside this one.
+ * compliance hooks, at the URL the metadata names (its RFC 8705 §5 mTLS alias when the client uses
+ * mutual TLS). They all go through lib/http/endpoint.ts; the wire messages are built and read by
+ * the RFC-named modules beside this one.
  */
 import { InvalidOptionError } from '../errors.js'
 import type { EndpointCall, EndpointResult } from '../http/endpoint.js'
 import { endpointError } from '../http/endpoint-errors.js'
+import { isTlsClientAuth } from './client-auth.js'
 import type { ClientAuthMethod, ClientCredentials } from './client-auth-method.js'
 import type { ComplianceHookRegistry } from './compliance-hooks.js'
+import { type AuthorizationServerMetadata, endpointUrl } from './metadata.js'
 
 export interface ClientEndpointCall {
   /** The endpoint's name in messages: 'token endpoint', 'revocation endpoint', ... */
   label: string
   /** The client option that configures the endpoint, named when no URL is known. */
   option: string
+  /** The endpoint's metadata field (RFC 8414 §2), e.g. 'token_endpoint': where it is looked up. */
+  field: string
   /** Whose client authentication applies: the token endpoint's (default) or revocation's. */
   auth?: 'token' | 'revocation'
   headers?: Record<string, string> | undefined
@@ -44,6 +49,15 @@ export interface ClientEndpointsSetup {
   hooks: ComplianceHookRegistry
   /** The secrets the client holds at the time of a call, redacted from failure messages. */
   secrets: () => (string | undefined)[]
+  /** The metadata in use at the time of a call (discovery replaces it), explicit endpoints applied. */
+  metadata: () => AuthorizationServerMetadata
+  /** The endpoints given as options: called as given, never replaced by an mTLS alias. */
+  explicitEndpoints: AuthorizationServerMetadata
+  /**
+   * RFC 8705 §3: the client asks for certificate-bound access tokens, so every endpoint call uses
+   * mutual TLS and so the server's mTLS aliases, whatever the client authentication method.
+   */
+  certificateBoundTokens: boolean
 }
 
 /** What a call returns: the endpoint's answer and the values to redact from anything shown of it. */
@@ -66,20 +80,34 @@ export class ClientEndpoints {
   }
 
   /**
-   * POSTs `body` to `url` with the client's authentication, the call's hooks, capped answer and
-   * deadline. A non-2xx answer rejects (RFC 6749 §5.2's error, or one naming the endpoint).
+   * The URL of the call's endpoint: an explicit option as given, else the metadata's, its RFC 8705
+   * §5 alias when the call uses mutual TLS (a TLS client auth method, or certificate-bound tokens).
+   */
+  #endpointUrl(call: ClientEndpointCall, methodName: string): string | undefined {
+    const { explicitEndpoints, metadata, certificateBoundTokens } = this.#setup
+    const explicit = explicitEndpoints[call.field]
+    if (typeof explicit === 'string') return explicit
+    return endpointUrl(metadata(), call.field, certificateBoundTokens || isTlsClientAuth(methodName))
+  }
+
+  /**
+   * POSTs `body` to `url` (by default the endpoint `call.field` names) with the client's
+   * authentication, the call's hooks, capped answer and deadline. A non-2xx answer rejects (RFC
+   * 6749 §5.2's error, or one naming the endpoint).
    */
   async post(
-    url: string | undefined,
+    given: string | undefined,
     body: URLSearchParams,
     call: ClientEndpointCall,
   ): Promise<ClientEndpointResult> {
+    const { send, credentials, authMethods, selected, hooks, secrets } = this.#setup
+    const methodName = call.auth === 'revocation' ? selected.revocation : selected.token
+    const url = given ?? this.#endpointUrl(call, methodName)
     if (url === undefined) {
       throw new InvalidOptionError(
         `no ${call.label}: set the \`${call.option}\` option or use OAuth2Client.discover()`,
       )
     }
-    const { send, credentials, authMethods, selected, hooks, secrets } = this.#setup
     let target = new URL(url)
     let headers: Record<string, string> = {
       accept: 'application/json',
@@ -93,7 +121,7 @@ export class ClientEndpoints {
       body = new URLSearchParams(hooked.body)
     }
     // The client's constructor checked that a method serves every selected name; none is ever removed.
-    const method = authMethods.get(call.auth === 'revocation' ? selected.revocation : selected.token)!
+    const method = authMethods.get(methodName)!
     const responseHook = call.responseHook
     const result = await send({
       label: call.label,

@@ -6,6 +6,7 @@ import { type InvalidArgumentError, InvalidOptionError } from '../errors.js'
 import { checkOneOf, checkString, checkUrl, type OptionNames, optionError, suggest } from '../http/options.js'
 import type { KeyLike } from '../key-like.js'
 import { TOKEN_STORE_OPTIONS, type TokenStoreOptions } from '../store/store-options.js'
+import { isTlsClientAuth } from './client-auth.js'
 import type { ClientAuthMethod, ClientAuthMethodName } from './client-auth-method.js'
 import { checkGrantType, type GrantType } from './grant-type.js'
 import type { AuthorizationServerMetadata } from './metadata.js'
@@ -89,6 +90,12 @@ export interface OAuth2ClientOptions extends TokenSessionOptions, TokenStoreOpti
   clockTolerance?: number
   /** Seconds between two JWKS fetches caused by an unknown `kid` (default 30). */
   jwksCooldown?: number
+  /**
+   * Ask for access tokens bound to the client certificate of the `tls` option (RFC 8705 §3; the
+   * client metadata `tls_client_certificate_bound_access_tokens`, §3.4): every endpoint call then
+   * uses the server's `mtls_endpoint_aliases` (§5), whatever the auth method. Default false.
+   */
+  tlsClientCertificateBoundAccessTokens?: boolean
 }
 
 export const OAUTH2_CLIENT_OPTIONS: OptionNames<OAuth2ClientOptions> = {
@@ -117,6 +124,7 @@ export const OAUTH2_CLIENT_OPTIONS: OptionNames<OAuth2ClientOptions> = {
   idTokenSignedResponseAlg: true,
   clockTolerance: true,
   jwksCooldown: true,
+  tlsClientCertificateBoundAccessTokens: true,
 }
 
 /**
@@ -188,6 +196,30 @@ export function selectAuthMethods(
     token,
     revocation: selectAuthMethod(methods, 'revocationEndpointAuthMethod', forRevocation) ?? token,
   }
+}
+
+/**
+ * `tlsClientCertificateBoundAccessTokens`, checked. With it, or with a TLS client auth method
+ * selected (RFC 8705 §2, §3), the session must present a client certificate: the `tls` option's,
+ * or the one a `dispatcher` given presents (which cannot be seen from here).
+ */
+export function readCertificateBinding(
+  options: OAuth2ClientOptions,
+  selected: { token: string; revocation: string },
+): boolean {
+  const bound = options.tlsClientCertificateBoundAccessTokens
+  if (bound !== undefined && typeof bound !== 'boolean') {
+    throw optionError('tlsClientCertificateBoundAccessTokens', 'a boolean', bound)
+  }
+  const tlsMethod = [selected.token, selected.revocation].find(isTlsClientAuth)
+  const needs =
+    bound === true ? 'option `tlsClientCertificateBoundAccessTokens`' : tlsMethod && `'${tlsMethod}'`
+  if (needs && options.tls?.cert === undefined && options.dispatcher === undefined) {
+    throw new InvalidOptionError(
+      `${needs} needs a client certificate: set option \`tls: { cert, key }\` (or a \`dispatcher\` that presents one)`,
+    )
+  }
+  return bound === true
 }
 
 /** What OAuth2Client's requests take from its options, checked. */

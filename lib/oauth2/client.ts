@@ -27,6 +27,7 @@ import {
   OAUTH2_CLIENT_OPTIONS,
   type OAuth2ClientOptions,
   type RequestSettings,
+  readCertificateBinding,
   readIdTokenSettings,
   readRequestSettings,
   selectAuthMethods,
@@ -95,21 +96,24 @@ import { type ObtainedToken, TokenSession } from './token-session.js'
 /** The options are declared with their checks; OAuth2Client's users find the type here too. */
 export type { OAuth2ClientOptions }
 
-const TOKEN_ENDPOINT = { label: 'token endpoint', option: 'tokenEndpoint' } as const
+const TOKEN_ENDPOINT = { label: 'token endpoint', option: 'tokenEndpoint', field: 'token_endpoint' } as const
 const REVOCATION_ENDPOINT = {
   label: 'revocation endpoint',
   option: 'revocationEndpoint',
+  field: 'revocation_endpoint',
   auth: 'revocation',
   requestHook: 'revoke_token_request',
 } as const
 const INTROSPECTION_ENDPOINT = {
   label: 'introspection endpoint',
   option: 'introspectionEndpoint',
+  field: 'introspection_endpoint',
   requestHook: 'introspect_token_request',
 } as const
 const DEVICE_AUTHORIZATION_ENDPOINT = {
   label: 'device authorization endpoint',
   option: 'deviceAuthorizationEndpoint',
+  field: 'device_authorization_endpoint',
 } as const
 
 /**
@@ -137,16 +141,20 @@ export class OAuth2Client extends TokenSession {
     this.#clientId = checkString('clientId', options.clientId)
     if (options.clientSecret === null) throw optionError('clientSecret', 'a string or a key', null)
     this.#clientSecret = options.clientSecret
+    const selected = selectAuthMethods(this.#authMethods, options)
+    this.#settings = readRequestSettings(options)
+    this.#metadata = { ...options.metadata, ...this.#settings.explicitEndpoints }
     this.#endpoints = new ClientEndpoints({
       send: call => this.callEndpoint(call),
       credentials: { clientId: this.#clientId, clientSecret: this.#clientSecret },
       authMethods: this.#authMethods,
-      selected: selectAuthMethods(this.#authMethods, options),
+      selected,
       hooks: this.#hooks,
       secrets: () => this.secrets(),
+      metadata: () => this.#metadata,
+      explicitEndpoints: this.#settings.explicitEndpoints,
+      certificateBoundTokens: readCertificateBinding(options, selected),
     })
-    this.#settings = readRequestSettings(options)
-    this.#metadata = { ...options.metadata, ...this.#settings.explicitEndpoints }
     if (
       options.tokenStore !== undefined &&
       options.storeKey === undefined &&
@@ -307,11 +315,13 @@ export class OAuth2Client extends TokenSession {
       )
     }
     const { headers, signal } = params
-    const { response, sentAt, redact } = await this.#endpoints.post(
-      url ?? this.#metadata.token_endpoint,
-      request.body,
-      { ...TOKEN_ENDPOINT, headers, signal, notAfter, responseHook: 'access_token_response' },
-    )
+    const { response, sentAt, redact } = await this.#endpoints.post(url, request.body, {
+      ...TOKEN_ENDPOINT,
+      headers,
+      signal,
+      notAfter,
+      responseHook: 'access_token_response',
+    })
     const token = parseTokenResponse(response, sentAt, redact)
     // OpenID Connect Core §3.1.3.3: a code exchanged with a nonce, or for an `openid` scope, brings an ID token.
     const authentication =
@@ -353,19 +363,15 @@ export class OAuth2Client extends TokenSession {
       this.token?.refresh_token,
       this.#settings.resource,
     )
-    const { response, sentAt, redact } = await this.#endpoints.post(
-      url ?? this.#metadata.token_endpoint,
-      body,
-      {
-        ...TOKEN_ENDPOINT,
-        headers: params.headers,
-        signal: deadline,
-        notAfter,
-        refresh: true,
-        requestHook: 'refresh_token_request',
-        responseHook: 'refresh_token_response',
-      },
-    )
+    const { response, sentAt, redact } = await this.#endpoints.post(url, body, {
+      ...TOKEN_ENDPOINT,
+      headers: params.headers,
+      signal: deadline,
+      notAfter,
+      refresh: true,
+      requestHook: 'refresh_token_request',
+      responseHook: 'refresh_token_response',
+    })
     const token = parseTokenResponse(response, sentAt, redact)
     // RFC 6749 §6: without a new refresh token, the old one stays valid.
     token.refresh_token ??= refreshToken
@@ -412,11 +418,7 @@ export class OAuth2Client extends TokenSession {
     if (this.closed) throw new ClientClosedError()
     const body = tokenHintBody(params, this.token)
     const call = { ...REVOCATION_ENDPOINT, signal: params.signal }
-    const { response, redact } = await this.#endpoints.post(
-      url ?? this.#metadata.revocation_endpoint,
-      body,
-      call,
-    )
+    const { response, redact } = await this.#endpoints.post(url, body, call)
     checkRevocationResponse(response, redact)
   }
 
@@ -428,11 +430,7 @@ export class OAuth2Client extends TokenSession {
     if (this.closed) throw new ClientClosedError()
     const body = tokenHintBody(params, this.token)
     const call = { ...INTROSPECTION_ENDPOINT, signal: params.signal }
-    const { response, redact } = await this.#endpoints.post(
-      url ?? this.#metadata.introspection_endpoint,
-      body,
-      call,
-    )
+    const { response, redact } = await this.#endpoints.post(url, body, call)
     return readIntrospectionResponse(response, redact)
   }
 
@@ -461,7 +459,7 @@ export class OAuth2Client extends TokenSession {
   async deviceAuthorization(params: DeviceAuthorizationParams = {}): Promise<DeviceAuthorization> {
     if (this.closed) throw new ClientClosedError()
     const { response, sentAt, redact } = await this.#endpoints.post(
-      this.#metadata.device_authorization_endpoint,
+      undefined,
       deviceAuthorizationRequest(params, this.#settings),
       { ...DEVICE_AUTHORIZATION_ENDPOINT, headers: params.headers, signal: params.signal },
     )
@@ -481,7 +479,7 @@ export class OAuth2Client extends TokenSession {
     checkKnownParams('pollDeviceToken option', options, ['signal'])
     const token = await pollUntilApproved(authorization, async () => {
       const { response, sentAt, redact } = await this.#endpoints.post(
-        this.#metadata.token_endpoint,
+        undefined,
         deviceTokenRequest(device_code),
         // The answer that issues the token consumes the device code: like a refresh token, it is
         // sent again only when it provably never arrived; the poll reads every answer itself.
@@ -501,7 +499,7 @@ export class OAuth2Client extends TokenSession {
   async exchangeToken(params: TokenExchangeParams): Promise<TokenExchangeResponse> {
     if (this.closed) throw new ClientClosedError()
     const body = tokenExchangeRequest(params)
-    const { response, sentAt, redact } = await this.#endpoints.post(this.#metadata.token_endpoint, body, {
+    const { response, sentAt, redact } = await this.#endpoints.post(undefined, body, {
       ...TOKEN_ENDPOINT,
       headers: params.headers,
       signal: params.signal,
@@ -564,9 +562,8 @@ export class OAuth2Client extends TokenSession {
     if (this.closed) throw new ClientClosedError()
     const caller = 'pushAuthorizationRequest'
     const { params: body, kept } = await this.#authorizationRequest(params, caller)
-    const endpoint = this.#metadata.pushed_authorization_request_endpoint
     const call = { ...PUSHED_AUTHORIZATION_ENDPOINT, signal: options.signal }
-    const { response, redact } = await this.#endpoints.post(endpoint, body, call)
+    const { response, redact } = await this.#endpoints.post(undefined, body, call)
     const pushed = readPushedAuthorizationResponse(response, redact)
     const query = pushedAuthorizationParams(this.#clientId, pushed.requestUri)
     const url = authorizationEndpointUrl(this.#metadata.authorization_endpoint, query, caller)

@@ -29,6 +29,10 @@ export interface AuthorizationServerMetadata {
   require_pushed_authorization_requests?: boolean
   /** RFC 9207 §3: the server puts `iss` in every authorization response. */
   authorization_response_iss_parameter_supported?: boolean
+  /** RFC 8705 §5: the endpoints a client using mutual TLS calls instead, by metadata field name. */
+  mtls_endpoint_aliases?: Record<string, string>
+  /** RFC 8705 §3.3: the server can bind access tokens to the client's certificate. */
+  tls_client_certificate_bound_access_tokens?: boolean
   [field: string]: unknown
 }
 
@@ -102,11 +106,10 @@ export function checkMetadata(
   }
   const issuerUrl = new URL(issuer)
   const httpIssuer = issuerUrl.protocol === 'http:'
-  for (const [name, value] of Object.entries(document)) {
-    if (!isEndpointField(name)) continue
+  const checkEndpoint = (name: string, value: unknown): void => {
     const url = typeof value === 'string' && URL.canParse(value) ? new URL(value) : undefined
     if (url === undefined) throw invalid(`${name} must be an absolute URL, got ${shown(value)}`)
-    if (url.protocol === 'https:') continue
+    if (url.protocol === 'https:') return
     const httpAllowed =
       url.protocol === 'http:' &&
       httpIssuer &&
@@ -117,5 +120,32 @@ export function checkMetadata(
       )
     }
   }
+  for (const [name, value] of Object.entries(document)) {
+    if (isEndpointField(name)) checkEndpoint(name, value)
+  }
+  // RFC 8705 §5: the aliases are endpoints the client's credentials go to, checked alike.
+  const aliases = document.mtls_endpoint_aliases
+  if (aliases !== undefined) {
+    if (aliases === null || typeof aliases !== 'object' || Array.isArray(aliases)) {
+      throw invalid(`mtls_endpoint_aliases must be a JSON object (RFC 8705 §5), got ${shown(aliases)}`)
+    }
+    for (const [name, value] of Object.entries(aliases)) checkEndpoint(`mtls_endpoint_aliases.${name}`, value)
+  }
   return document as AuthorizationServerMetadata
+}
+
+/**
+ * The URL of the endpoint named by metadata field `field` (e.g. 'token_endpoint'): for a client
+ * using mutual TLS its alias in `mtls_endpoint_aliases` when the server lists one (RFC 8705 §5:
+ * used in preference to the conventional endpoint), else the conventional one.
+ */
+export function endpointUrl(
+  metadata: AuthorizationServerMetadata,
+  field: string,
+  mutualTls: boolean,
+): string | undefined {
+  const alias = mutualTls ? metadata.mtls_endpoint_aliases?.[field] : undefined
+  if (typeof alias === 'string') return alias
+  const url = metadata[field]
+  return typeof url === 'string' ? url : undefined
 }

@@ -13,6 +13,7 @@ import type { AuthorizationServerMetadata } from './metadata.js'
 export const PUSHED_AUTHORIZATION_ENDPOINT = {
   label: 'pushed authorization request endpoint',
   option: 'pushedAuthorizationRequestEndpoint',
+  field: 'pushed_authorization_request_endpoint',
 } as const
 
 /** pushAuthorizationRequest's result: the URL to send the user to, and what the callback needs. */

@@ -2,6 +2,7 @@
  * The README's TypeScript snippets, as written there, each in its own block; what a snippet takes
  * from its surroundings is declared first. They must compile under strict + exactOptionalPropertyTypes.
  */
+import { readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { Redis } from 'ioredis'
 import { createClient } from 'redis'
@@ -26,6 +27,7 @@ declare const encryptionKey: Uint8Array
 declare const keyFile: string
 declare const url: string
 declare const accessToken: string
+declare const passphrase: string
 declare const savedRefreshToken: string
 declare const t: string
 declare const type: string
@@ -283,4 +285,14 @@ declare const store: {
     tokenStore: new RedisTokenStore(redis, { encryptionKey }),
   })
   console.log(client.storeKey)
+// Mutual TLS (RFC 8705)
+{
+  await using client = await OAuth2Client.discover('https://as.example.com', {
+    clientId: 'my-client',
+    tokenEndpointAuthMethod: 'tls_client_auth', // or 'self_signed_tls_client_auth'
+    grantType: 'client_credentials',
+    tls: { cert: readFileSync('client.crt'), key: readFileSync('client.key'), passphrase },
+  })
+  const response = await client.get('https://api.example.com/me') // token bound to client.crt
+  console.log(response.statusCode)
 }

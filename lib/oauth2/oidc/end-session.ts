@@ -2,6 +2,7 @@
  * The logout URL of OpenID Connect RP-Initiated Logout 1.0 §2: the provider's
  * `end_session_endpoint` with `id_token_hint`, `post_logout_redirect_uri`, `state` and `client_id`.
  */
+import { InvalidOptionError } from '../../errors.js'
 import { checkKnownKeys } from '../../http/options.js'
 import { appendQuery } from '../../http/syntax.js'
 import { appendParams } from '../parameters.js'
@@ -38,7 +39,7 @@ export function buildEndSessionUrl(
 ): string {
   checkKnownKeys('createEndSessionUrl parameter', params, END_SESSION_URL_PARAMS)
   if (endpoint === undefined) {
-    throw new TypeError(
+    throw new InvalidOptionError(
       'createEndSessionUrl: the provider names no end_session_endpoint: set the `endSessionEndpoint` option or use OAuth2Client.discover()',
     )
   }
