@@ -239,6 +239,7 @@ async function registerAndPush(): Promise<void> {
       authorizationResponse: callback, // its iss is compared with the issuer before the exchange
       state: pushed.state,
       codeVerifier: pushed.codeVerifier,
+      nonce: pushed.nonce, // the ID token's nonce is checked (OpenID Connect Core §3.1.3.7)
     })
     const me = await app.get(`${resource.url}/me`)
     say(`GET /me -> ${me.statusCode} ${JSON.stringify(await me.body.json())}`)
