@@ -7,10 +7,10 @@ import { generateKeyPairSync } from 'node:crypto'
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose'
 import t from 'tap'
 import { request } from 'undici'
-import { ClientClosedError, InvalidResponseError } from '../lib/errors.js'
-import { OAuth2Client, type OAuth2ClientOptions } from '../lib/oauth2/client.js'
-import { startServer } from './fixtures/http-server.js'
-import { oauthError } from './fixtures/match.js'
+import { ClientClosedError, InvalidResponseError } from '../../lib/errors.js'
+import { OAuth2Client, type OAuth2ClientOptions } from '../../lib/oauth2/client.js'
+import { startServer } from '../fixtures/http-server.js'
+import { oauthError } from '../fixtures/match.js'
 import {
   CLIENT_PRIVATE_JWK,
   CLIENT_PUBLIC_JWK,
@@ -20,7 +20,7 @@ import {
   SCOPES,
   startProvider,
   startResource,
-} from './fixtures/provider.js'
+} from '../fixtures/provider.js'
 
 /** A confidential client that signs its request objects with CLIENT_PRIVATE_JWK. */
 const JAR_CLIENT = {

@@ -5,8 +5,8 @@
  */
 import t from 'tap'
 import { request } from 'undici'
-import { IdTokenValidationError } from '../lib/errors.js'
-import { OAuth2Client, type OAuth2ClientOptions } from '../lib/oauth2/client.js'
+import { IdTokenValidationError } from '../../../lib/errors.js'
+import { OAuth2Client, type OAuth2ClientOptions } from '../../../lib/oauth2/client.js'
 import {
   type ClientMetadata,
   PROVIDER_OIDC_JWKS,
@@ -14,7 +14,7 @@ import {
   ROTATED_RSA_JWK,
   startProvider,
   TEST_USER,
-} from './fixtures/provider.js'
+} from '../../fixtures/provider.js'
 
 const ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const
 const LOGOUT_REDIRECT = 'http://127.0.0.1/logged-out'

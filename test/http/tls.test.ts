@@ -12,9 +12,9 @@ import type { TLSSocket } from 'node:tls'
 import { inspect } from 'node:util'
 import t, { type Test } from 'tap'
 import { Agent, request as undiciRequest } from 'undici'
-import { OAuth2Client } from '../lib/oauth2/client.js'
-import { Session } from '../lib/session.js'
-import { certificateThumbprint, MTLS_KEYS } from './fixtures/mtls-provider.js'
+import { OAuth2Client } from '../../lib/oauth2/client.js'
+import { Session } from '../../lib/session.js'
+import { certificateThumbprint, MTLS_KEYS } from '../fixtures/mtls-provider.js'
 
 const { ca, client: clientCert, other, server: serverTls } = MTLS_KEYS
 const CLIENT_X5T = certificateThumbprint(clientCert.cert)

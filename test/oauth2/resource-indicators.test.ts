@@ -5,10 +5,10 @@
  */
 import { createRemoteJWKSet, jwtVerify } from 'jose'
 import t from 'tap'
-import { OAuth2Client, type OAuth2ClientOptions } from '../lib/oauth2/client.js'
-import type { OAuth2Token } from '../lib/oauth2/token.js'
-import { startServer } from './fixtures/http-server.js'
-import { DEFAULT_CLIENTS, REDIRECT_URI, startProvider } from './fixtures/provider.js'
+import { OAuth2Client, type OAuth2ClientOptions } from '../../lib/oauth2/client.js'
+import type { OAuth2Token } from '../../lib/oauth2/token.js'
+import { startServer } from '../fixtures/http-server.js'
+import { DEFAULT_CLIENTS, REDIRECT_URI, startProvider } from '../fixtures/provider.js'
 
 const ORDERS = 'https://orders.example.com/'
 const BILLING = 'https://billing.example.com/api'

@@ -5,10 +5,10 @@
  * code stays unused); the genuine callback then passes. An error response is checked the same way.
  */
 import t from 'tap'
-import { MismatchingIssuerError } from '../lib/errors.js'
-import { OAuth2Client } from '../lib/oauth2/client.js'
-import { oauthError } from './fixtures/match.js'
-import { DEFAULT_CLIENTS, REDIRECT_URI, startProvider } from './fixtures/provider.js'
+import { MismatchingIssuerError } from '../../lib/errors.js'
+import { OAuth2Client } from '../../lib/oauth2/client.js'
+import { oauthError } from '../fixtures/match.js'
+import { DEFAULT_CLIENTS, REDIRECT_URI, startProvider } from '../fixtures/provider.js'
 
 const op = await startProvider()
 t.teardown(() => op.close())

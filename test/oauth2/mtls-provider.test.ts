@@ -10,9 +10,9 @@ import { createServer, type Server } from 'node:http'
 import { connect, type Socket } from 'node:net'
 import t, { type Test } from 'tap'
 import { request as undiciRequest } from 'undici'
-import { OAuth2Client, type OAuth2ClientOptions } from '../lib/oauth2/client.js'
-import { Session } from '../lib/session.js'
-import { oauthError } from './fixtures/match.js'
+import { OAuth2Client, type OAuth2ClientOptions } from '../../lib/oauth2/client.js'
+import { Session } from '../../lib/session.js'
+import { oauthError } from '../fixtures/match.js'
 import {
   BOUND_BASIC_SECRET,
   certificateThumbprint,
@@ -21,7 +21,7 @@ import {
   type ReceivedRequest,
   startBoundResource,
   startMtlsProvider,
-} from './fixtures/mtls-provider.js'
+} from '../fixtures/mtls-provider.js'
 
 const op = await startMtlsProvider()
 const rs = await startBoundResource(op.provider)

@@ -5,12 +5,12 @@
  * retry rule and the error paths against a scripted loopback server.
  */
 import t from 'tap'
-import { InsecureTransportError, InvalidResponseError } from '../lib/errors.js'
-import { OAuth2Client } from '../lib/oauth2/client.js'
-import type { RegisteredClient } from '../lib/oauth2/registration.js'
-import { startServer } from './fixtures/http-server.js'
-import { oauthError } from './fixtures/match.js'
-import { REDIRECT_URI, startProvider, startResource } from './fixtures/provider.js'
+import { InsecureTransportError, InvalidResponseError } from '../../lib/errors.js'
+import { OAuth2Client } from '../../lib/oauth2/client.js'
+import type { RegisteredClient } from '../../lib/oauth2/registration.js'
+import { startServer } from '../fixtures/http-server.js'
+import { oauthError } from '../fixtures/match.js'
+import { REDIRECT_URI, startProvider, startResource } from '../fixtures/provider.js'
 
 const INITIAL_ACCESS_TOKEN = 'initial-access-token-0123456789'
 const open = await startProvider({ registration: {} })

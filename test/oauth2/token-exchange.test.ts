@@ -4,19 +4,19 @@
  * scripted loopback server.
  */
 import t from 'tap'
-import { ClientClosedError, InvalidResponseError, OAuthError } from '../lib/errors.js'
-import { OAuth2Client } from '../lib/oauth2/client.js'
-import type { OAuth2Token } from '../lib/oauth2/token.js'
-import { TOKEN_EXCHANGE_GRANT_TYPE, TOKEN_TYPES } from '../lib/oauth2/token-exchange.js'
-import { startServer } from './fixtures/http-server.js'
-import { oauthError } from './fixtures/match.js'
+import { ClientClosedError, InvalidResponseError, OAuthError } from '../../lib/errors.js'
+import { OAuth2Client } from '../../lib/oauth2/client.js'
+import type { OAuth2Token } from '../../lib/oauth2/token.js'
+import { TOKEN_EXCHANGE_GRANT_TYPE, TOKEN_TYPES } from '../../lib/oauth2/token-exchange.js'
+import { startServer } from '../fixtures/http-server.js'
+import { oauthError } from '../fixtures/match.js'
 import {
   DEFAULT_CLIENTS,
   EXCHANGE_CLIENT,
   startProvider,
   startResource,
   TEST_USER,
-} from './fixtures/provider.js'
+} from '../fixtures/provider.js'
 
 const op = await startProvider({ tokenExchange: true })
 const rs = await startResource(op.provider)

@@ -5,11 +5,11 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import t from 'tap'
-import { ClientClosedError, InvalidResponseError, OAuthError } from '../lib/errors.js'
-import { OAuth2Client, type OAuth2ClientOptions } from '../lib/oauth2/client.js'
-import { DEVICE_CODE_GRANT_TYPE, type DeviceAuthorization } from '../lib/oauth2/device-authorization.js'
-import { type LoopbackServer, startServer } from './fixtures/http-server.js'
-import { oauthError } from './fixtures/match.js'
+import { ClientClosedError, InvalidResponseError, OAuthError } from '../../lib/errors.js'
+import { OAuth2Client, type OAuth2ClientOptions } from '../../lib/oauth2/client.js'
+import { DEVICE_CODE_GRANT_TYPE, type DeviceAuthorization } from '../../lib/oauth2/device-authorization.js'
+import { type LoopbackServer, startServer } from '../fixtures/http-server.js'
+import { oauthError } from '../fixtures/match.js'
 
 type Answer = { status: number; body: unknown; headers?: Record<string, string> }
 

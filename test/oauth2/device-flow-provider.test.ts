@@ -4,11 +4,11 @@
  * client polls; the token it then holds works at the protected resource.
  */
 import t from 'tap'
-import { OAuthError } from '../lib/errors.js'
-import { OAuth2Client } from '../lib/oauth2/client.js'
-import type { OAuth2Token } from '../lib/oauth2/token.js'
-import { oauthError } from './fixtures/match.js'
-import { DEVICE_CLIENTS, DEVICE_CODE_GRANT, startProvider, startResource } from './fixtures/provider.js'
+import { OAuthError } from '../../lib/errors.js'
+import { OAuth2Client } from '../../lib/oauth2/client.js'
+import type { OAuth2Token } from '../../lib/oauth2/token.js'
+import { oauthError } from '../fixtures/match.js'
+import { DEVICE_CLIENTS, DEVICE_CODE_GRANT, startProvider, startResource } from '../fixtures/provider.js'
 
 const op = await startProvider({ deviceFlow: true })
 const rs = await startResource(op.provider)

@@ -8,12 +8,12 @@
  */
 import t, { type Test } from 'tap'
 import { Agent } from 'undici'
-import { OAuth2Client, type OAuth2ClientOptions } from '../lib/oauth2/client.js'
-import { isTlsClientAuth } from '../lib/oauth2/client-auth.js'
-import { defaultClientAuthMethods } from '../lib/oauth2/client-auth-registry.js'
-import { checkMetadata, endpointUrl } from '../lib/oauth2/metadata.js'
-import { MTLS_KEYS } from './fixtures/mtls-provider.js'
-import { json, type RecordingServer, start } from './fixtures/recording-server.js'
+import { OAuth2Client, type OAuth2ClientOptions } from '../../lib/oauth2/client.js'
+import { isTlsClientAuth } from '../../lib/oauth2/client-auth.js'
+import { defaultClientAuthMethods } from '../../lib/oauth2/client-auth-registry.js'
+import { checkMetadata, endpointUrl } from '../../lib/oauth2/metadata.js'
+import { MTLS_KEYS } from '../fixtures/mtls-provider.js'
+import { json, type RecordingServer, start } from '../fixtures/recording-server.js'
 
 const TLS = { ...MTLS_KEYS.client, ca: MTLS_KEYS.ca }
 const SECRET = 'client-secret-0123456789'
