@@ -1,7 +1,10 @@
 /**
- * OAuth2Client (RFC 6749): coordinates the wire functions of grants.ts, revocation.ts,
- * introspection.ts, authorization-request.ts and authorization-response.ts with its endpoints,
- * client authentication and compliance hooks; every endpoint call goes through client-endpoints.ts.
+ * OAuth2Client (RFC 6749 and its extensions): coordinates the wire functions of the RFC-named
+ * modules beside it (grants, revocation, introspection, authorization request and response,
+ * device authorization, token exchange, pushed requests, request objects, registration, oidc/)
+ * with its endpoints, client authentication and compliance hooks; every endpoint call goes
+ * through client-endpoints.ts. Over 350 lines, its class over 250: one public class carries every
+ * verb of the protocol and its extensions, each a few lines delegating, each with its TSDoc.
  */
 
 import { ClientClosedError, InvalidArgumentError, InvalidResponseError } from '../errors.js'
