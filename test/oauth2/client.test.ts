@@ -143,9 +143,15 @@ t.test('a token endpoint that never answers: every waiter rejects within the dea
 
 t.test("a caller's signal abandons its wait without cancelling the shared refresh", async t => {
   let release: () => void = () => {}
+  // The refresh is in flight once its request has arrived (a fixed delay is too short under load).
+  let arrived: () => void = () => {}
+  const refreshInFlight = new Promise<void>(resolve => {
+    arrived = resolve
+  })
   const api = await scripted({
     '/token': res => {
       release = () => json(res, 200, freshToken())
+      arrived()
     },
     '/resource': resourceOk,
   })
@@ -155,7 +161,7 @@ t.test("a caller's signal abandons its wait without cancelling the shared refres
   const controller = new AbortController()
   const abandoned = client.get(api.url('/resource'), { signal: controller.signal })
   const patient = client.get(api.url('/resource'))
-  await new Promise(resolve => setTimeout(resolve, 50))
+  await refreshInFlight
   controller.abort(new Error('gave up'))
   await t.rejects(abandoned, /gave up/)
   release()
