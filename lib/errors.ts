@@ -18,6 +18,7 @@ export const OAUTH_ERROR_CODES = [
   'ERR_OAUTH_REQUEST_TIMEOUT',
   'ERR_OAUTH_INVALID_OPTION',
   'ERR_OAUTH_INVALID_ARGUMENT',
+  'ERR_OAUTH_TOKEN_STORE',
 ] as const
 
 /** The stable `code` of every error this package throws; switch on it rather than on messages. */
@@ -119,6 +120,18 @@ export class InsecureTransportError extends OAuthError {
   override readonly code: 'ERR_OAUTH_INSECURE_TRANSPORT' = 'ERR_OAUTH_INSECURE_TRANSPORT'
   constructor(message: string, options: OAuthErrorOptions = {}) {
     super(message, { error: 'insecure_transport', ...options })
+  }
+}
+
+/**
+ * The shared token store failed a renewal: it was unavailable under `onStoreError: 'fail'`, or
+ * it holds a value that does not decrypt or parse (a wrong `encryptionKey`). The message names
+ * the store's failure, never a token value.
+ */
+export class TokenStoreError extends OAuthError {
+  override readonly code: 'ERR_OAUTH_TOKEN_STORE' = 'ERR_OAUTH_TOKEN_STORE'
+  constructor(message: string, options: OAuthErrorOptions = {}) {
+    super(message, { error: 'token_store', ...options })
   }
 }
 

@@ -12,6 +12,7 @@ export {
   type OAuthErrorOptions,
   RequestTimeoutError,
   TokenExpiredError,
+  TokenStoreError,
 } from './errors.js'
 export type { EndpointResponse } from './http/endpoint-errors.js'
 export type { KeyLike } from './key-like.js'
@@ -65,7 +66,7 @@ export { PrivateKeyJWT, type PrivateKeyJWTOptions } from './oauth2/private-key-j
 export type { TokenHintParams } from './oauth2/revocation.js'
 export type { ServiceAccountKey } from './oauth2/service-account.js'
 export { isTokenExpired, type OAuth2Token } from './oauth2/token.js'
-export type { TokenSessionOptions, UpdateToken } from './oauth2/token-session.js'
+export type { TokenSessionOptions, TokenSource, UpdateToken } from './oauth2/token-session.js'
 export {
   type PreparedRequest,
   type RequestOptions,
@@ -73,3 +74,6 @@ export {
   Session,
   type SessionOptions,
 } from './session.js'
+export { STORE_UNAVAILABLE_WARNING } from './store/shared-renewal.js'
+export type { StoreErrorPolicy, TokenStoreOptions } from './store/store-options.js'
+export { MemoryTokenStore, type TokenStore } from './store/token-store.js'

@@ -1,12 +1,13 @@
 /** The options of the RFC 7523 §2.1 JWT bearer grant client (RFC 7521 §4.1 for the request). */
 import { type OptionNames, optionError } from '../http/options.js'
 import type { KeyLike } from '../key-like.js'
+import { TOKEN_STORE_OPTIONS, type TokenStoreOptions } from '../store/store-options.js'
 import type { ClientAuthMethod, ClientAuthMethodName } from './client-auth-method.js'
 import type { ExtensionGrantType } from './grant-type.js'
 import type { JwtHeader } from './jwt-assertion.js'
 import { TOKEN_SESSION_OPTIONS, type TokenSessionOptions } from './token-session.js'
 
-export interface AssertionClientOptions extends TokenSessionOptions {
+export interface AssertionClientOptions extends TokenSessionOptions, TokenStoreOptions {
   /** Where the assertion is exchanged for an access token. */
   tokenEndpoint: string | URL
   /** `iss` of the assertion (RFC 7523 §3 item 1), e.g. a service account's client_email. */
@@ -45,6 +46,7 @@ export interface AssertionClientOptions extends TokenSessionOptions {
 
 export const ASSERTION_CLIENT_OPTIONS: OptionNames<AssertionClientOptions> = {
   ...TOKEN_SESSION_OPTIONS,
+  ...TOKEN_STORE_OPTIONS,
   tokenEndpoint: true,
   issuer: true,
   audience: true,

@@ -10,6 +10,7 @@ import {
   toPrivateKey,
   toSecretKey,
 } from '../keys.js'
+import { deriveStoreKey } from '../store/store-key.js'
 import {
   ASSERTION_CLIENT_OPTIONS,
   type AssertionClientOptions,
@@ -175,6 +176,23 @@ export class AssertionClient extends TokenSession {
   /** Signs a fresh assertion and exchanges it, through the renewal queue (never racing a renewal). */
   fetchToken(options: { signal?: AbortSignal } = {}): Promise<OAuth2Token> {
     return this.renewExclusive((deadline, notAfter) => this.#exchange(deadline, notAfter), options.signal)
+  }
+
+  /**
+   * Token endpoint, client id, grant type, scope and what the assertion asserts: issuer, subject,
+   * audience and extra claims (README "Running a fleet").
+   */
+  protected override defaultStoreKey(): string {
+    return deriveStoreKey({
+      tokenEndpoint: this.#tokenEndpoint.href,
+      clientId: this.#clientId,
+      grantType: this.#grantType,
+      scope: this.#scope,
+      issuer: this.#issuer,
+      subject: this.#subject,
+      audience: this.#audience,
+      claims: this.#claims,
+    })
   }
 
   /** A configured client can always sign a new assertion. */

@@ -4,6 +4,7 @@
  */
 import { checkOneOf, checkString, checkUrl, type OptionNames, optionError, suggest } from '../http/options.js'
 import type { KeyLike } from '../key-like.js'
+import { TOKEN_STORE_OPTIONS, type TokenStoreOptions } from '../store/store-options.js'
 import type { ClientAuthMethod, ClientAuthMethodName } from './client-auth-method.js'
 import { checkGrantType, type GrantType } from './grant-type.js'
 import type { AuthorizationServerMetadata } from './metadata.js'
@@ -11,7 +12,7 @@ import { scopeToString } from './parameters.js'
 import type { CodeChallengeMethod } from './pkce.js'
 import { TOKEN_SESSION_OPTIONS, type TokenSessionOptions } from './token-session.js'
 
-export interface OAuth2ClientOptions extends TokenSessionOptions {
+export interface OAuth2ClientOptions extends TokenSessionOptions, TokenStoreOptions {
   clientId?: string
   /** The client secret; for private_key_jwt it may hold the private key. */
   clientSecret?: string | KeyLike
@@ -39,6 +40,7 @@ export interface OAuth2ClientOptions extends TokenSessionOptions {
 
 export const OAUTH2_CLIENT_OPTIONS: OptionNames<OAuth2ClientOptions> = {
   ...TOKEN_SESSION_OPTIONS,
+  ...TOKEN_STORE_OPTIONS,
   clientId: true,
   clientSecret: true,
   tokenEndpointAuthMethod: true,

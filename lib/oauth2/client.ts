@@ -10,6 +10,7 @@ import { endpointError, parseJsonObject } from '../http/endpoint-errors.js'
 import { checkString, optionError } from '../http/options.js'
 import type { PreparedRequest } from '../http/prepared-request.js'
 import type { KeyLike } from '../key-like.js'
+import { deriveStoreKey } from '../store/store-key.js'
 import {
   type AuthorizationUrl,
   type AuthorizationUrlParams,
@@ -94,6 +95,18 @@ export class OAuth2Client extends TokenSession {
     this.#revocationAuthMethod = selected.revocation
     this.#settings = readRequestSettings(options)
     this.#metadata = { ...options.metadata, ...this.#settings.explicitEndpoints }
+    if (
+      options.tokenStore !== undefined &&
+      options.storeKey === undefined &&
+      this.#settings.grantType === undefined
+    ) {
+      // A refresh-token grant belongs to one user, and nothing in the options says which.
+      throw optionError(
+        'storeKey',
+        'set with tokenStore when the client renews by refresh token (no grantType): one key per user grant',
+        undefined,
+      )
+    }
   }
 
   /**
@@ -254,6 +267,16 @@ export class OAuth2Client extends TokenSession {
     token.refresh_token ??= refreshToken
     this.storeToken(token)
     return { token, refreshToken }
+  }
+
+  /** Token endpoint, client id, the repeated grant and its scope (README "Running a fleet"). */
+  protected override defaultStoreKey(): string {
+    return deriveStoreKey({
+      tokenEndpoint: this.#metadata.token_endpoint,
+      clientId: this.#clientId,
+      grantType: this.#settings.grantType,
+      scope: this.#settings.scope,
+    })
   }
 
   protected override canRenew(): boolean {

@@ -3,6 +3,8 @@ import { ClientClosedError, MissingTokenError, TokenExpiredError } from '../erro
 import { checkFunction, checkOneOf, type OptionNames, optionError } from '../http/options.js'
 import type { PreparedRequest } from '../http/prepared-request.js'
 import { type ResponseData, SESSION_OPTIONS, Session, type SessionOptions } from '../session.js'
+import { type RenewalSite, SharedRenewal } from '../store/shared-renewal.js'
+import { readStoreOptions, type TokenStoreOptions } from '../store/store-options.js'
 import {
   accessTokenIn,
   bearerAuthorization,
@@ -15,11 +17,18 @@ import {
 import { RefreshQueue, type Renewal } from './refresh-queue.js'
 import { type OAuth2Token, renewalTime, toToken } from './token.js'
 
-/** Called after every automatic refresh or re-grant (and explicit refreshToken), awaited before waiters go on. */
+/**
+ * Called after every automatic refresh or re-grant (and explicit refreshToken), awaited before
+ * waiters go on. `source` is 'store' when the token was adopted from a TokenStore, saved there by
+ * another client (no token call was made), else 'endpoint'.
+ */
 export type UpdateToken = (
   token: OAuth2Token,
-  context: { refreshToken?: string; accessToken?: string },
+  context: { refreshToken?: string; accessToken?: string; source: TokenSource },
 ) => void | Promise<void>
+
+/** Where a new token came from: this client's token call, or another client's save in the TokenStore. */
+export type TokenSource = 'endpoint' | 'store'
 
 /**
  * A token a renewal obtained, already stored: `refreshToken` is the refresh token it was obtained
@@ -68,9 +77,15 @@ export abstract class TokenSession extends Session {
   #renewAt = Number.NEGATIVE_INFINITY
   /** `Bearer <access_token>`, built once per token for the header placement. */
   #authorization = ''
+  /** Renewal through the shared TokenStore; undefined without one (today's path, untouched). */
+  readonly #shared: SharedRenewal | undefined
+  readonly #storeKey: string | undefined
 
-  constructor(options: TokenSessionOptions) {
+  constructor(options: TokenSessionOptions & TokenStoreOptions) {
     super(options)
+    const store = readStoreOptions(options)
+    this.#shared = store === undefined ? undefined : new SharedRenewal(store.store, store.policy)
+    this.#storeKey = store?.key
     this.#placement = checkOneOf('tokenPlacement', options.tokenPlacement, TOKEN_PLACEMENTS, 'header')
     this.#updateToken = checkFunction<UpdateToken>('updateToken', options.updateToken)
     if (options.leeway !== undefined && (typeof options.leeway !== 'number' || !(options.leeway >= 0))) {
@@ -79,6 +94,15 @@ export abstract class TokenSession extends Session {
     this.#leeway = options.leeway ?? 60
     if (options.token !== undefined) this.token = options.token
   }
+
+  /** The key this client shares its token under in its TokenStore; undefined without one. */
+  get storeKey(): string | undefined {
+    if (this.#shared === undefined) return undefined
+    return this.#storeKey ?? this.defaultStoreKey()
+  }
+
+  /** The key derived from what identifies this client's grant (store-key.ts), when `storeKey` is not given. */
+  protected abstract defaultStoreKey(): string
 
   get token(): OAuth2Token | undefined {
     return this.#token
@@ -128,15 +152,16 @@ export abstract class TokenSession extends Session {
   protected async announceToken(
     obtained: ObtainedToken,
     replaced: OAuth2Token | undefined,
+    source: TokenSource = 'endpoint',
   ): Promise<OAuth2Token> {
     const { token, refreshToken } = obtained
     await this.#updateToken?.(
       token,
       refreshToken !== undefined
-        ? { refreshToken }
+        ? { refreshToken, source }
         : replaced === undefined
-          ? {}
-          : { accessToken: replaced.access_token },
+          ? { source }
+          : { accessToken: replaced.access_token, source },
     )
     return token
   }
@@ -184,11 +209,47 @@ export abstract class TokenSession extends Session {
       if (current !== undefined && current.access_token !== stale && Date.now() < this.#renewAt) {
         return Promise.resolve(current)
       }
-      if (!this.canRenew()) {
-        return Promise.reject(current === undefined ? new MissingTokenError() : new TokenExpiredError())
-      }
+      if (this.#shared !== undefined) return this.#renewThroughStore(this.#shared, stale, deadline, notAfter)
+      if (!this.canRenew()) return Promise.reject(this.#cannotRenew())
       return this.obtain(current, deadline, notAfter).then(obtained => this.announceToken(obtained, current))
     }, signal)
+  }
+
+  #cannotRenew(): Error {
+    return this.#token === undefined ? new MissingTokenError() : new TokenExpiredError()
+  }
+
+  /**
+   * The shared renewal (lib/store/shared-renewal.ts) for the token whose access token was `stale`:
+   * adopts a token another client saved, or renews under the store's lock. The lock lives at least
+   * as long as the renewal deadline (the session timeout).
+   */
+  async #renewThroughStore(
+    shared: SharedRenewal,
+    stale: string | undefined,
+    deadline: AbortSignal,
+    notAfter: number,
+  ): Promise<OAuth2Token> {
+    const replaced = this.#token
+    let refreshToken: string | undefined
+    const site: RenewalSite = {
+      current: () => this.#token,
+      adoptable: token => token.access_token !== stale && Date.now() < renewalTime(token, this.#leeway),
+      install: token => this.storeToken(token),
+      canRenew: () => this.canRenew(),
+      obtain: async () => {
+        const obtained = await this.obtain(this.#token, deadline, notAfter)
+        refreshToken = obtained.refreshToken
+        return obtained.token
+      },
+      cannotRenew: () => this.#cannotRenew(),
+    }
+    const { token, source } = await shared.renew(site, this.storeKey!, this.timeout, deadline, notAfter)
+    if (source === 'store') {
+      this.storeToken(token)
+      return this.announceToken({ token }, replaced, 'store')
+    }
+    return this.announceToken({ token, ...(refreshToken === undefined ? {} : { refreshToken }) }, replaced)
   }
 
   /** Puts the access token where `tokenPlacement` says (RFC 6750 §2.1-2.3). */
