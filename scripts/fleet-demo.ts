@@ -34,6 +34,8 @@ try {
     fleetConfigs(WORKERS, {
       redisUrl: redis.url,
       resource: rs.url,
+      // A user grant: nothing in the client's options tells one user from another.
+      storeKey: 'grant:alice',
       client: {
         kind: 'oauth2',
         options: {

@@ -22,6 +22,10 @@ type Saving = Extract<FleetEvent, { type: 'saving' }>
 type StoreEvent = Extract<FleetEvent, { type: 'store' }>
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
 
+// Forking 8 workers (tsx, the library, a Redis driver each) takes up to a minute on a loaded
+// 2-core machine: more than the suite's per-file default allows for this file.
+t.setTimeout(300_000)
+
 t.test('a holder stopped past its TTL cannot overwrite the newer token', async t => {
   const redis = await startRedis()
   t.teardown(() => redis.stop())

@@ -9,11 +9,16 @@ import { fileURLToPath } from 'node:url'
 import type { Command, Outcome, WorkerConfig, WorkerEvent } from './protocol.js'
 
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url))
-/** Starting tsx and the library in 8 processes on a loaded 2-core machine takes seconds. */
-const READY_TIMEOUT_MS = 60_000
+/**
+ * Each worker starts tsx, the library and a Redis driver: 5-8 s of CPU when the 2-core machine is
+ * loaded, so 8 of them can take a minute.
+ */
+const READY_TIMEOUT_MS = 150_000
 
-/** A worker event, stamped with the worker that sent it. */
-export type FleetEvent = WorkerEvent & { worker: number }
+/** A worker event, or its process's exit, stamped with the worker. */
+export type FleetEvent = (WorkerEvent | { type: 'exited'; code: number | null; signal: string | null }) & {
+  worker: number
+}
 
 export interface FleetWorker {
   readonly index: number
@@ -52,6 +57,10 @@ function startWorker(config: WorkerConfig, events: FleetEvent[], notify: () => v
   })
   child.on('message', (event: WorkerEvent) => {
     events.push({ ...event, worker: config.index })
+    notify()
+  })
+  child.on('exit', (code, signal) => {
+    events.push({ type: 'exited', code, signal, worker: config.index })
     notify()
   })
   child.send(config)
@@ -108,14 +117,17 @@ export async function startFleet(configs: WorkerConfig[]): Promise<Fleet> {
     const ready = await Promise.all(
       configs.map(config =>
         next(
-          event => event.worker === config.index && (event.type === 'ready' || event.type === 'fault'),
+          event => event.worker === config.index && ['ready', 'fault', 'exited'].includes(event.type),
           READY_TIMEOUT_MS,
           0,
         ),
       ),
     )
-    const fault = ready.find(event => event.type === 'fault')
-    if (fault?.type === 'fault') throw new Error(`worker ${fault.worker} failed to start: ${fault.message}`)
+    const failed = ready.find(event => event.type !== 'ready')
+    if (failed !== undefined) {
+      const why = failed.type === 'fault' ? failed.message : `exited (${JSON.stringify(failed)})`
+      throw new Error(`worker ${failed.worker} failed to start: ${why}`)
+    }
 
     const workers = configs.map((config, i): FleetWorker => {
       const child = children[i]!

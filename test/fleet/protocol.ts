@@ -3,6 +3,7 @@
  * (test/fleet/worker.ts). Everything is plain JSON: options travel as data, the worker builds its
  * own client and its own Redis connection from them.
  */
+import type { OAuth2Token } from '../../lib/index.js'
 
 /** Options of an OAuth2Client, as JSON (the worker adds the store and updateToken). */
 export interface OAuth2ClientSpec {
@@ -13,7 +14,7 @@ export interface OAuth2ClientSpec {
     clientSecret?: string
     grantType?: 'client_credentials' | 'refresh_token'
     scope?: string
-    token?: Record<string, unknown>
+    token?: OAuth2Token
     leeway?: number
     timeout?: number
     tokenRetries?: number

@@ -7,8 +7,6 @@
  * method is delegated unchanged and reported over IPC (who took the lock, which saves were
  * refused); with `pauseBeforeSave` a save waits for the parent's `proceed`.
  */
-import { Redis } from 'ioredis'
-import { createClient } from 'redis'
 import { AssertionClient, OAuth2Client, OAuthError, type TokenStore } from '../../lib/index.js'
 import { RedisTokenStore } from '../../lib/redis/index.js'
 import type { Command, Outcome, WorkerConfig, WorkerEvent } from './protocol.js'
@@ -21,8 +19,10 @@ function send(event: WorkerEvent): void {
 }
 
 function fault(error: unknown): void {
-  send({ type: 'fault', message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) })
-  process.exit(1)
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+  // IPC is asynchronous: exit once the report has gone out.
+  if (process.send === undefined) process.exit(1)
+  process.send({ type: 'fault', message } satisfies WorkerEvent, () => process.exit(1))
 }
 process.on('uncaughtException', fault)
 process.on('unhandledRejection', fault)
@@ -83,12 +83,15 @@ function observed(store: TokenStore, pauseBeforeSave: boolean): TokenStore {
 
 /** The Redis client the user already has, of the kind the parent chose, and how to close it. */
 async function connectRedis(config: WorkerConfig) {
+  // Only the driver in use is loaded: each takes seconds to import on a loaded machine.
   if (config.driver === 'ioredis') {
+    const { Redis } = await import('ioredis')
     const redis = new Redis(config.redisUrl)
     // An outage test kills redis-server: the client reports it by events, which must be listened to.
     redis.on('error', () => {})
     return { client: redis, close: () => redis.disconnect() }
   }
+  const { createClient } = await import('redis')
   const redis = createClient({ url: config.redisUrl })
   redis.on('error', () => {})
   await redis.connect()
