@@ -12,6 +12,7 @@ import {
   type OAuthErrorCode,
   RequestTimeoutError,
   TokenExpiredError,
+  TokenStoreError,
 } from '../lib/errors.js'
 import { argumentError, checkKnownKeys, checkKnownParams, checkString } from '../lib/http/options.js'
 import * as api from '../lib/index.js'
@@ -70,6 +71,7 @@ const samples: Record<string, Error & { code: OAuthErrorCode }> = {
   RequestTimeoutError: new RequestTimeoutError(5),
   InvalidOptionError: new InvalidOptionError('x'),
   InvalidArgumentError: new InvalidArgumentError('x'),
+  TokenStoreError: new TokenStoreError('x'),
 }
 
 t.test(

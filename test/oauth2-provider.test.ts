@@ -160,7 +160,7 @@ t.test('refresh with rotation: updateToken gets the new token and the old refres
   t.not(refreshed.access_token, first.access_token)
   t.same(
     updates.map(([token, ctx]) => [token.access_token, ctx]),
-    [[refreshed.access_token, { refreshToken: first.refresh_token }]],
+    [[refreshed.access_token, { refreshToken: first.refresh_token, source: 'endpoint' }]],
   )
   const again = await c.refreshToken()
   t.not(again.refresh_token, refreshed.refresh_token)
@@ -184,7 +184,11 @@ t.test(
       t.same(op.counters.statuses, { 200: 1 }, 'no invalid_grant')
       t.equal(updates.length, 1, 'updateToken called once')
       t.equal(updates[0]![0], c.token, 'with the new token')
-      t.same(updates[0]![1], { refreshToken: old.refresh_token }, 'and the old refresh token')
+      t.same(
+        updates[0]![1],
+        { refreshToken: old.refresh_token, source: 'endpoint' },
+        'and the old refresh token',
+      )
     }
   },
 )
@@ -208,7 +212,7 @@ t.test('grantType client_credentials: the first request obtains a token; 100 sha
   t.ok(results.every(r => r.status === 200))
   t.equal(op.counters.byGrantType.client_credentials, 2, 'one shared re-grant')
   t.not(c.token!.access_token, first.access_token)
-  t.same(updates, [{}, { accessToken: first.access_token }])
+  t.same(updates, [{ source: 'endpoint' }, { accessToken: first.access_token, source: 'endpoint' }])
 })
 
 t.test(

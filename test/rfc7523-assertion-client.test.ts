@@ -184,8 +184,8 @@ t.test(
     t.equal(as.rejected, 0, 'no request went out with the expired token')
     t.not(client.token!.access_token, first.access_token)
     t.same(updates, [
-      [first.access_token, {}],
-      [client.token!.access_token, { accessToken: first.access_token }],
+      [first.access_token, { source: 'endpoint' }],
+      [client.token!.access_token, { accessToken: first.access_token, source: 'endpoint' }],
     ])
 
     const [one, two] = as.received
