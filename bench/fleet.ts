@@ -13,6 +13,7 @@
  * Part of `npm run bench`; alone: `npm run build && node --import tsx bench/fleet.ts [--requests N]
  * [--rounds N] [--renewals N]`.
  */
+import { once } from 'node:events'
 import { Redis } from 'ioredis'
 import { Pool } from 'undici'
 import { startRedis } from '../test/fixtures/redis-server.js'
@@ -53,6 +54,8 @@ async function hotPath(server: ServerProcess, redisUrl: string, admin: Redis, op
   const tokenEndpoint = `${server.origin}/token?ttl=3600`
   const pool = new Pool(server.origin, { connections: CONCURRENCY })
   const storeConnection = new Redis(redisUrl)
+  // RedisTokenStore treats a connection that is not ready yet as an outage.
+  await once(storeConnection, 'ready')
   const client = new OAuth2Client({
     clientId: 'bench-client',
     clientSecret: 'bench-secret',

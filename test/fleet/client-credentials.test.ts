@@ -14,7 +14,7 @@ import {
   startProvider,
 } from '../fixtures/provider.js'
 import { startRedis } from '../fixtures/redis-server.js'
-import { type Fleet, fleetConfigs, pastExpiry, startFleet, updatesIn } from './fleet.js'
+import { type Fleet, fleetConfigs, pastExpiry, startFleet, timeline, updatesIn } from './fleet.js'
 import type { WorkerConfig } from './protocol.js'
 import { type RecordingResource, startRecordingResource } from './resource.js'
 
@@ -58,6 +58,7 @@ async function expiries(
   for (let expiry = 1; expiry <= EXPIRIES; expiry++) {
     if (expiry > 1) await pastExpiry(fleet)
     const eventsFrom = fleet.events.length
+    const since = Date.now()
     const arrivalsFrom = rs.arrivals.length
     const outcomes = (await fleet.burst(REQUESTS)).flat()
     const label = expiry === 1 ? 'cold start' : `expiry ${expiry - 1}`
@@ -70,6 +71,9 @@ async function expiries(
     )
     t.equal(op.counters.byGrantType[grantType], expiry, `${label}: ${expiry} token call(s) in total`)
     const updates = updatesIn(fleet.events.slice(eventsFrom))
+    if (updates.filter(update => update.source === 'endpoint').length !== 1) {
+      t.comment(`store calls of this round:\n${timeline(fleet.events.slice(eventsFrom), since)}`)
+    }
     t.equal(
       updates.filter(update => update.source === 'endpoint').length,
       1,

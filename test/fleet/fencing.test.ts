@@ -7,6 +7,7 @@
  * resource records every access token it receives). client_credentials, so that the stale
  * holder's token is a real, valid token the provider issued earlier.
  */
+import { once } from 'node:events'
 import { Redis } from 'ioredis'
 import t from 'tap'
 import { RedisTokenStore } from '../../lib/redis/index.js'
@@ -100,6 +101,7 @@ t.test('a holder stopped past its TTL cannot overwrite the newer token', async t
 
   const reader = new Redis(redis.url)
   t.teardown(() => reader.disconnect())
+  await once(reader, 'ready')
   const stored = await new RedisTokenStore(reader).get(stale!.storeKey!)
   t.equal(stored?.access_token, newer, 'the store keeps the newer token')
 

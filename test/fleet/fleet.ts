@@ -188,3 +188,21 @@ export async function pastExpiry(fleet: Fleet, marginMs = 250): Promise<void> {
   if (!(wait < 60_000)) throw new Error(`the fleet's tokens expire in ${wait} ms`)
   if (wait > 0) await new Promise(resolve => setTimeout(resolve, wait))
 }
+
+/** The store calls and token updates among `events`, one line each, ms after `since`: for failure reports. */
+export function timeline(events: FleetEvent[], since: number): string {
+  const lines: string[] = []
+  for (const event of events) {
+    if (event.type === 'store') {
+      const result = event.failed ?? (event.result === undefined ? '' : String(event.result).slice(0, 8))
+      lines.push(
+        `${Math.round(event.startedAt - since)}..${Math.round(event.at - since)} ms  worker ${event.worker} ${event.method} ${result}`,
+      )
+    } else if (event.type === 'update') {
+      lines.push(`${Math.round(event.at - since)} ms  worker ${event.worker} updateToken (${event.source})`)
+    } else if (event.type === 'fault' || event.type === 'exited') {
+      lines.push(`worker ${event.worker} ${JSON.stringify(event)}`)
+    }
+  }
+  return lines.join('\n')
+}

@@ -69,7 +69,7 @@ export interface Outcome {
   error?: {
     name: string
     code?: string
-    /** An OAuthError (or subclass): the library's typed errors. */
+    /** One of the library's typed errors: its `code` is in OAUTH_ERROR_CODES. */
     typed: boolean
     message: string
   }

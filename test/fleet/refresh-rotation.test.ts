@@ -10,7 +10,7 @@
 import t from 'tap'
 import { DEFAULT_CLIENTS, startProvider } from '../fixtures/provider.js'
 import { startRedis } from '../fixtures/redis-server.js'
-import { fleetConfigs, pastExpiry, startFleet, updatesIn } from './fleet.js'
+import { fleetConfigs, pastExpiry, startFleet, timeline, updatesIn } from './fleet.js'
 import { expiredUserToken } from './password-grant.js'
 import { startRecordingResource } from './resource.js'
 
@@ -64,6 +64,7 @@ t.test('8 processes share one rotating refresh token: one refresh per expiry', a
   for (let expiry = 1; expiry <= EXPIRIES; expiry++) {
     if (expiry > 1) await pastExpiry(fleet)
     const eventsFrom = fleet.events.length
+    const since = Date.now()
     const arrivalsFrom = rs.arrivals.length
     const outcomes = (await fleet.burst(REQUESTS)).flat()
 
@@ -76,6 +77,9 @@ t.test('8 processes share one rotating refresh token: one refresh per expiry', a
     t.equal(outcomes.length, WORKERS * REQUESTS)
     t.equal(op.counters.byGrantType['refresh_token'], expiry, `expiry ${expiry}: refresh calls == expiries`)
     const updates = updatesIn(fleet.events.slice(eventsFrom))
+    if (updates.filter(update => update.source === 'endpoint').length !== 1) {
+      t.comment(`store calls of this round:\n${timeline(fleet.events.slice(eventsFrom), since)}`)
+    }
     const fromEndpoint = updates.filter(update => update.source === 'endpoint')
     t.equal(fromEndpoint.length, 1, 'one process renewed at the token endpoint')
     t.equal(updates.filter(update => update.source === 'store').length, WORKERS - 1, 'the others adopted it')

@@ -7,9 +7,12 @@
  * method is delegated unchanged and reported over IPC (who took the lock, which saves were
  * refused); with `pauseBeforeSave` a save waits for the parent's `proceed`.
  */
-import { AssertionClient, OAuth2Client, OAuthError, type TokenStore } from '../../lib/index.js'
+import { once } from 'node:events'
+import { AssertionClient, OAUTH_ERROR_CODES, OAuth2Client, type TokenStore } from '../../lib/index.js'
 import { RedisTokenStore } from '../../lib/redis/index.js'
 import type { Command, Outcome, WorkerConfig, WorkerEvent } from './protocol.js'
+
+const TYPED_CODES: ReadonlySet<string> = new Set(OAUTH_ERROR_CODES)
 
 /** Bounds the wait for the parent's `proceed`: a test that forgets it must not leave a worker behind. */
 const PROCEED_TIMEOUT_MS = 60_000
@@ -89,6 +92,9 @@ async function connectRedis(config: WorkerConfig) {
     const redis = new Redis(config.redisUrl)
     // An outage test kills redis-server: the client reports it by events, which must be listened to.
     redis.on('error', () => {})
+    // RedisTokenStore treats a client that is not ready as unavailable (no offline queue for a
+    // renewal): a worker reports ready once its connection is.
+    if (redis.status !== 'ready') await once(redis, 'ready')
     return { client: redis, close: () => redis.disconnect() }
   }
   const { createClient } = await import('redis')
@@ -143,7 +149,12 @@ async function get(client: OAuth2Client | AssertionClient, url: string): Promise
     return {
       startedAt,
       ms: performance.now() - started,
-      error: { name: err.name, code: err.code, typed: err instanceof OAuthError, message: err.message },
+      error: {
+        name: err.name,
+        code: err.code,
+        typed: err.code !== undefined && TYPED_CODES.has(err.code),
+        message: err.message,
+      },
     }
   }
 }
