@@ -182,32 +182,26 @@ export class SharedRenewal {
     )
   }
 
-  /** A store call, bounded by half the time left to the deadline so a fallback still has the rest. */
+  /**
+   * A store call, bounded by half the time left to the deadline, so a fallback still has the rest
+   * (and the bound always passes before the deadline does).
+   */
   #bounded<T>(operation: () => Promise<T>, signal: AbortSignal, notAfter: number): Promise<T> {
     if (signal.aborted) return Promise.reject(signal.reason)
     const ms = Math.max(0, (notAfter - Date.now()) / 2)
     return new Promise<T>((resolve, reject) => {
-      const stop = () => {
-        clearTimeout(timer)
-        signal.removeEventListener('abort', aborted)
-      }
-      const aborted = () => {
-        stop()
-        reject(signal.reason)
-      }
-      const timer = setTimeout(() => {
-        stop()
-        reject(new Error(`the token store did not answer within ${Math.round(ms)} ms`))
-      }, ms)
-      signal.addEventListener('abort', aborted)
+      const timer = setTimeout(
+        () => reject(new Error(`the token store did not answer within ${Math.round(ms)} ms`)),
+        ms,
+      )
       operation().then(
         value => {
-          stop()
+          clearTimeout(timer)
           inOutage.delete(this.#store)
           resolve(value)
         },
         (err: unknown) => {
-          stop()
+          clearTimeout(timer)
           reject(err)
         },
       )

@@ -140,3 +140,57 @@ t.test('the token saved while we waited for the lock is adopted after the re-rea
   t.equal(s.calls.obtain, 0)
   t.ok(await store.lock('k', 1), 'and the lock released')
 })
+
+t.test('a save the store fails keeps the token obtained, with the outage warning', async t => {
+  const store = new MemoryTokenStore()
+  const warnings: Error[] = []
+  const onWarning = (warning: Error) => void warnings.push(warning)
+  process.on('warning', onWarning)
+  t.teardown(() => {
+    process.off('warning', onWarning)
+  })
+  const failingSave = {
+    get: store.get.bind(store),
+    lock: store.lock.bind(store),
+    save: () => Promise.reject(new Error('connection reset')),
+    release: store.release.bind(store),
+  }
+  const s = site({ next: 'kept' })
+  const d = deadline(5_000)
+  const renewed = await new SharedRenewal(failingSave, 'fail').renew(
+    s.value,
+    'k',
+    5_000,
+    d.signal,
+    d.notAfter,
+  )
+  t.same(
+    [renewed.source, renewed.token.access_token],
+    ['endpoint', 'kept'],
+    "even under 'fail': the call is spent",
+  )
+  await new Promise(resolve => setImmediate(resolve))
+  t.match(
+    warnings.map(w => w.message),
+    [/token store unavailable \(connection reset\)/],
+  )
+})
+
+t.test(
+  'a due token in the store and no means to renew: the lock is released, the error says why',
+  async t => {
+    const store = new MemoryTokenStore()
+    const due = { access_token: 'old', token_type: 'Bearer', expires_at: Date.now() / 1000 - 10 }
+    await store.save('k', due, (await store.lock('k', 1_000))!)
+    const s = site({})
+    s.value.canRenew = () => false
+    s.value.adoptable = () => false
+    const d = deadline(5_000)
+    await t.rejects(new SharedRenewal(store, 'local').renew(s.value, 'k', 5_000, d.signal, d.notAfter), {
+      message: 'cannot renew',
+    })
+    t.equal(s.value.current()?.access_token, 'old', 'the newer stored token was installed')
+    await new Promise(resolve => setImmediate(resolve))
+    t.ok(await store.lock('k', 1), 'released')
+  },
+)
