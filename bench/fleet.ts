@@ -6,8 +6,9 @@
  *    requests (goal: 0 commands);
  * 2. renewals across processes: 8 worker processes (test/fleet/worker.ts), each an OAuth2Client
  *    on its own RedisTokenStore (ioredis and node-redis alternately), renew a 1-second
- *    client_credentials token together, round after round: Redis commands per renewal per process
- *    (goal <= 4) and the time from the holder's fenced save (the moment it called `save`) to the
+ *    client_credentials token together, round after round: Redis commands sent per renewal per
+ *    process (each TokenStore call is one command; goal <= 4), with `INFO commandstats` (which
+ *    also counts the commands the Lua scripts run) as a cross-check, and the time from the holder's fenced save (the moment it called `save`) to the
  *    last waiting process having the new token (its updateToken call), p50/p99 (goal p99 <= 50 ms).
  *
  * Part of `npm run bench`; alone: `npm run build && node --import tsx bench/fleet.ts [--requests N]
@@ -49,6 +50,7 @@ async function commandStats(redis: Redis): Promise<Record<string, number>> {
 }
 
 const sum = (calls: Record<string, number>) => Object.values(calls).reduce((a, b) => a + b, 0)
+const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length
 
 async function hotPath(server: ServerProcess, redisUrl: string, admin: Redis, options: FleetBenchOptions) {
   const tokenEndpoint = `${server.origin}/token?ttl=3600`
@@ -121,6 +123,9 @@ async function renewals(server: ServerProcess, redisUrl: string, admin: Redis, o
   try {
     // A cold start first, so that every round below renews a token that expired.
     await fleet.burst(1)
+    /** Per round: commands sent by each process (its TokenStore calls), and INFO's count / 8. */
+    const sent: number[][] = []
+    const holderSent: number[] = []
     const perProcess: number[] = []
     const tokenCalls: number[] = []
     const spreads: number[] = []
@@ -138,10 +143,14 @@ async function renewals(server: ServerProcess, redisUrl: string, admin: Redis, o
       perProcess.push(sum(commands) / WORKERS)
       for (const [name, calls] of Object.entries(commands)) byCommand[name] = (byCommand[name] ?? 0) + calls
       const events = fleet.events.slice(from)
+      const calls = new Array<number>(WORKERS).fill(0)
+      for (const event of events) if (event.type === 'store') calls[event.worker]!++
+      sent.push(calls)
       const save = events.find(
         (event): event is Extract<FleetEvent, { type: 'store' }> =>
           event.type === 'store' && event.method === 'save' && event.result === true,
       )
+      if (save !== undefined) holderSent.push(calls[save.worker]!)
       const adopted = updatesIn(events).filter(update => update.source === 'store')
       if (save !== undefined && adopted.length === WORKERS - 1) {
         spreads.push(Math.max(...adopted.map(update => update.at)) - save.startedAt)
@@ -151,10 +160,12 @@ async function renewals(server: ServerProcess, redisUrl: string, admin: Redis, o
       rounds: options.renewals,
       tokenCalls,
       commandsPerRenewalPerProcess: {
-        mean: round(perProcess.reduce((a, b) => a + b, 0) / perProcess.length),
-        max: round(Math.max(...perProcess)),
+        mean: round(mean(sent.flat())),
+        holder: round(mean(holderSent)),
+        worstProcess: Math.max(...sent.flat()),
       },
-      commandsPerRenewal: Object.fromEntries(
+      infoCommandsPerRenewalPerProcess: round(mean(perProcess)),
+      infoCommandsPerRenewal: Object.fromEntries(
         Object.entries(byCommand).map(([name, calls]) => [name, round(calls / options.renewals)]),
       ),
       saveToLastWaiterMs: {
@@ -198,14 +209,14 @@ export function fleetRows(results: FleetResults): string[][] {
       renewal.tokenCalls.join(', '),
     ],
     [
-      'Redis commands per renewal per process (mean / worst round)',
-      `${renewal.commandsPerRenewalPerProcess.mean} / ${renewal.commandsPerRenewalPerProcess.max}`,
+      'Redis commands sent per renewal per process: mean / the holder / worst process',
+      `${renewal.commandsPerRenewalPerProcess.mean} / ${renewal.commandsPerRenewalPerProcess.holder} / ${renewal.commandsPerRenewalPerProcess.worstProcess}`,
     ],
     [
-      'Redis commands per renewal, all processes, by command',
-      Object.entries(renewal.commandsPerRenewal)
+      "INFO commandstats per renewal (scripts' own calls included), per process / by command",
+      `${renewal.infoCommandsPerRenewalPerProcess} / ${Object.entries(renewal.infoCommandsPerRenewal)
         .map(([name, calls]) => `${name} ${calls}`)
-        .join(', '),
+        .join(', ')}`,
     ],
     [
       `fenced save -> last of ${WORKERS - 1} waiting processes has the token, p50 / p99 (${renewal.saveToLastWaiterMs.rounds} rounds)`,

@@ -230,9 +230,9 @@ async function main() {
       `${fleet.hotPath.ratio}x, ${fleet.hotPath.redisCommands} Redis commands over ${fleet.hotPath.requests} requests`,
     ),
     check(
-      'fleet: Redis commands per renewal per process <= 4',
+      'fleet: Redis commands sent per renewal per process <= 4 (mean over processes)',
       fleet.renewals.commandsPerRenewalPerProcess.mean <= 4,
-      `mean ${fleet.renewals.commandsPerRenewalPerProcess.mean}, worst round ${fleet.renewals.commandsPerRenewalPerProcess.max}`,
+      `mean ${fleet.renewals.commandsPerRenewalPerProcess.mean}, the holder ${fleet.renewals.commandsPerRenewalPerProcess.holder}, worst process ${fleet.renewals.commandsPerRenewalPerProcess.worstProcess}`,
     ),
     check(
       'fleet: fenced save to the last of 7 waiting processes using the new token, p99 <= 50 ms',
