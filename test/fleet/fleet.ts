@@ -44,6 +44,8 @@ export interface Fleet {
   next(match: (event: FleetEvent) => boolean, timeoutMs?: number): Promise<FleetEvent>
   /** Every worker alive runs a burst of `requests` concurrent GETs at once. */
   burst(requests: number, timeoutMs?: number): Promise<Outcome[][]>
+  /** Resolves once every worker's Redis connection is ready (false for any that was not within 20 s). */
+  connected(): Promise<boolean[]>
   /** Closes the clients of the workers alive, then kills whatever remains. */
   stop(): Promise<void>
 }
@@ -159,6 +161,19 @@ export async function startFleet(configs: WorkerConfig[]): Promise<Fleet> {
       next,
       burst: (requests, timeoutMs) =>
         Promise.all(workers.filter(w => !w.dead).map(w => w.run({ type: 'burst', requests }, timeoutMs))),
+      connected: () =>
+        Promise.all(
+          workers.map(async worker => {
+            const id = nextId++
+            const answer = next(
+              e => e.worker === worker.index && e.type === 'connected' && e.id === id,
+              30_000,
+            )
+            worker.send({ type: 'connected', id })
+            const event = (await answer) as Extract<FleetEvent, { type: 'connected' }>
+            return event.ready
+          }),
+        ),
       stop,
     }
   } catch (error) {

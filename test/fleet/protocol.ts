@@ -80,6 +80,8 @@ export type Command =
   /** `concurrency` loops, each sending GETs one after another until `durationMs` has passed. */
   | { type: 'loop'; id: number; concurrency: number; durationMs: number }
   | { type: 'proceed' }
+  /** Answered once the worker's Redis connection is ready again (after an outage), or after 20 s. */
+  | { type: 'connected'; id: number }
   | { type: 'close' }
 
 export type WorkerEvent =
@@ -106,4 +108,5 @@ export type WorkerEvent =
   | { type: 'update'; at: number; source: string | undefined; accessToken: string; expiresAt: number }
   /** Something went wrong in the worker outside a request (it then exits). */
   | { type: 'fault'; message: string }
+  | { type: 'connected'; id: number; ready: boolean }
   | { type: 'closed' }

@@ -16,6 +16,8 @@ const TYPED_CODES: ReadonlySet<string> = new Set(OAUTH_ERROR_CODES)
 
 /** Bounds the wait for the parent's `proceed`: a test that forgets it must not leave a worker behind. */
 const PROCEED_TIMEOUT_MS = 60_000
+/** Bounds the wait for the Redis client to reconnect after an outage. */
+const RECONNECT_TIMEOUT_MS = 20_000
 
 function send(event: WorkerEvent): void {
   process.send?.(event)
@@ -95,7 +97,7 @@ async function connectRedis(config: WorkerConfig) {
     // RedisTokenStore treats a client that is not ready as unavailable (no offline queue for a
     // renewal): a worker reports ready once its connection is.
     if (redis.status !== 'ready') await once(redis, 'ready')
-    return { client: redis, close: () => redis.disconnect() }
+    return { client: redis, ready: () => redis.status === 'ready', close: () => redis.disconnect() }
   }
   const { createClient } = await import('redis')
   const redis = createClient({ url: config.redisUrl })
@@ -103,6 +105,7 @@ async function connectRedis(config: WorkerConfig) {
   await redis.connect()
   return {
     client: redis,
+    ready: () => redis.isReady,
     close: async () => {
       if (redis.isOpen) redis.destroy()
     },
@@ -191,6 +194,10 @@ process.once('message', async (config: WorkerConfig) => {
         id: command.id,
         outcomes: await loop(client, url, command.concurrency, command.durationMs),
       })
+    } else if (command.type === 'connected') {
+      const until = Date.now() + RECONNECT_TIMEOUT_MS
+      while (!redis.ready() && Date.now() < until) await new Promise(resolve => setTimeout(resolve, 50))
+      send({ type: 'connected', id: command.id, ready: redis.ready() })
     } else if (command.type === 'close') {
       await client.close()
       await redis.close()
