@@ -109,4 +109,6 @@ export type WorkerEvent =
   /** Something went wrong in the worker outside a request (it then exits). */
   | { type: 'fault'; message: string }
   | { type: 'connected'; id: number; ready: boolean }
+  /** A process warning (the library warns once per store outage). */
+  | { type: 'warning'; code: string | undefined }
   | { type: 'closed' }

@@ -3,7 +3,7 @@
  * through Redis; redis-server is killed (SIGKILL) mid-run and restarted empty. With a fresh token
  * no request fails while it is down. A renewal during the outage follows the policy: under
  * `onStoreError: 'local'` each process renews on its own (one token call per process, every
- * request 200); under `'fail'` every waiting request rejects with TokenStoreError
+ * request 200, one warning per process); under `'fail'` every waiting request rejects with TokenStoreError
  * (ERR_OAUTH_TOKEN_STORE) and no token call is made. Once Redis is back and every client has
  * reconnected, the fleet shares again: one token call for the next expiry.
  */
@@ -71,6 +71,14 @@ for (const policy of ['local', 'fail'] as const) {
     if (policy === 'local') {
       t.same(statuses(outage), all(outage, 200), 'renewal in the outage: every GET answers 200')
       t.equal(calls(), 1 + WORKERS, 'each process renewed on its own')
+      const warned = fleet.events.filter(
+        event => event.type === 'warning' && event.code === 'UNDICI_OAUTH_TOKEN_STORE_UNAVAILABLE',
+      )
+      t.same(
+        warned.map(event => event.worker).sort(),
+        fleet.workers.map(worker => worker.index),
+        'each process warned once',
+      )
     } else {
       t.same(statuses(outage), all(outage, 'ERR_OAUTH_TOKEN_STORE'), 'every GET rejects with TokenStoreError')
       t.equal(calls(), 1, 'and no token call is made')

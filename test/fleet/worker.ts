@@ -31,6 +31,7 @@ function fault(error: unknown): void {
 }
 process.on('uncaughtException', fault)
 process.on('unhandledRejection', fault)
+process.on('warning', warning => send({ type: 'warning', code: (warning as Error & { code?: string }).code }))
 // The parent is gone (it ended or was killed): so is the fleet.
 process.on('disconnect', () => process.exit(0))
 
