@@ -2,18 +2,9 @@
 import { InvalidResponseError } from '../errors.js'
 import { type EndpointResponse, parseJsonObject } from '../http/endpoint-errors.js'
 
-/** A token as the wire carries it (RFC 6749 §5.1); users persist it as JSON. */
-export interface OAuth2Token {
-  access_token: string
-  token_type: string
-  expires_in?: number
-  /** Epoch seconds; computed on receipt from expires_in when absent. */
-  expires_at?: number
-  refresh_token?: string
-  scope?: string
-  id_token?: string
-  [field: string]: unknown
-}
+import type { OAuth2Token } from '../oauth2-token.js'
+
+export type { OAuth2Token }
 
 /** A number, or a string holding a finite number (some servers quote expires_in). */
 function readSeconds(value: unknown): number | undefined {

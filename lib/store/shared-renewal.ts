@@ -6,7 +6,7 @@
  * with a bounded backoff until the holder's token appears or the lock frees.
  */
 import { OAuthError, TokenStoreError } from '../errors.js'
-import type { OAuth2Token } from '../oauth2/token.js'
+import type { OAuth2Token } from '../oauth2-token.js'
 import type { StoreErrorPolicy } from './store-options.js'
 import type { TokenStore } from './token-store.js'
 

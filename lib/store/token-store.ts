@@ -3,7 +3,7 @@
  * processes (docs/design.md "Token renewal"), and an in-memory store for clients of one process.
  */
 import { randomUUID } from 'node:crypto'
-import type { OAuth2Token } from '../oauth2/token.js'
+import type { OAuth2Token } from '../oauth2-token.js'
 
 /**
  * Where the clients of a fleet share one token per key, with a lock so that one of them renews it.

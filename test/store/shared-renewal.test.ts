@@ -333,3 +333,28 @@ t.test('a client that cannot renew adopts from the store, or says why it cannot'
   t.same(await getAll(reader, 3), [200, 200, 200], 'no means of its own, the stored token serves')
   t.equal(op.counters.total(), 0)
 })
+
+t.test('the lock lives at least as long as the renewal deadline (the session timeout)', async t => {
+  const store = new MemoryTokenStore()
+  const ttls: number[] = []
+  const recording: TokenStore = {
+    get: key => store.get(key),
+    lock: (key, ttl) => {
+      ttls.push(ttl)
+      return store.lock(key, ttl)
+    },
+    save: (key, token, owner) => store.save(key, token, owner),
+    release: (key, owner) => store.release(key, owner),
+  }
+  for (const timeout of [7_000, undefined]) {
+    ttls.length = 0
+    await using c = client({
+      grantType: 'client_credentials',
+      tokenStore: recording,
+      storeKey: `ttl-${timeout}`,
+      timeout,
+    })
+    t.same(await getAll(c, 1), [200])
+    t.same(ttls, [timeout ?? 30_000], `timeout ${timeout ?? 'default'}`)
+  }
+})

@@ -3,6 +3,8 @@
  * from its surroundings is declared first. They must compile under strict + exactOptionalPropertyTypes.
  */
 import { readFile } from 'node:fs/promises'
+import { Redis } from 'ioredis'
+import { createClient } from 'redis'
 import { request } from 'undici'
 import {
   AssertionClient,
@@ -13,12 +15,15 @@ import {
   PrivateKeyJWT,
   Session,
 } from 'undici-oauth'
+import { RedisTokenStore } from 'undici-oauth/redis'
 
 declare const callbackUrl: string
 declare const clientId: string
 declare const clientSecret: string
 declare const tokenEndpoint: string
 declare const userId: string
+declare const encryptionKey: Uint8Array
+declare const keyFile: string
 declare const url: string
 declare const accessToken: string
 declare const savedRefreshToken: string
@@ -205,4 +210,29 @@ declare const store: {
   await client.get('https://api.example/1.1/search', { query: { q: "caf\u00e9 [a]|b's" } })
   await client.post('https://api.example/statuses', { form: { status: 'hi!*()' } })
   await client.put('https://api.example/doc', { json: { a: 1 } })
+}
+
+// Running a fleet
+{
+  const redis = new Redis(process.env.REDIS_URL!)
+  redis.on('error', err => console.error('redis', err.message))
+  const client = new OAuth2Client({
+    clientId,
+    clientSecret,
+    tokenEndpoint,
+    grantType: 'client_credentials',
+    tokenStore: new RedisTokenStore(redis, { encryptionKey }), // encryptionKey: 32 random bytes
+    onStoreError: 'local', // the default; or 'fail'
+  })
+  console.log(client.storeKey)
+}
+{
+  const redis = createClient({ url: process.env.REDIS_URL! })
+  redis.on('error', err => console.error('redis', err.message)) // without it node-redis throws on a lost socket
+  await redis.connect()
+  const client = AssertionClient.fromServiceAccount(keyFile, {
+    scope: ['api:read'],
+    tokenStore: new RedisTokenStore(redis, { encryptionKey }),
+  })
+  console.log(client.storeKey)
 }
