@@ -80,8 +80,12 @@ t.test('a holder stopped past its TTL cannot overwrite the newer token', async t
   const fresh = updatesIn(fleet.events.slice(eventsFrom)).filter(update => update.source === 'endpoint')
   t.equal(fresh.length, 1, 'one of them called the token endpoint')
   const newer = fresh[0]!.accessToken
-  t.not(newer, older)
-  t.equal(op.counters.byGrantType['client_credentials'], 2)
+  t.not(newer, older, "a newer token than the stopped holder's")
+  t.equal(
+    op.counters.byGrantType['client_credentials'],
+    2,
+    "two token calls: the stopped holder's and theirs",
+  )
 
   // The stale holder wakes up and tries its save.
   const arrivalsFrom = rs.arrivals.length

@@ -103,9 +103,9 @@ t.test('a lock holder killed mid-renewal: another process renews after the TTL',
     1,
     'the provider saw one refresh: the held one never reached it',
   )
-  t.same(op.counters.statuses, { 200: 1 })
+  t.same(op.counters.statuses, { 200: 1 }, 'and answered it')
 
-  t.ok(outcomes.length > 0)
+  t.ok(outcomes.length > 0, 'the survivors kept sending')
   const untyped = outcomes.filter(outcome => outcome.status !== 200 && outcome.error?.typed !== true)
   t.same(untyped, [], 'each request answered 200 or rejected with a typed OAuthError')
   const late = outcomes.filter(outcome => outcome.ms > TIMEOUT + SLACK)

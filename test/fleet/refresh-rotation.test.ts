@@ -74,7 +74,7 @@ t.test('8 processes share one rotating refresh token: one refresh per expiry', a
       [],
       `expiry ${expiry}: all ${WORKERS * REQUESTS} GETs answered 200`,
     )
-    t.equal(outcomes.length, WORKERS * REQUESTS)
+    t.equal(outcomes.length, WORKERS * REQUESTS, 'every GET reported')
     t.equal(op.counters.byGrantType['refresh_token'], expiry, `expiry ${expiry}: refresh calls == expiries`)
     const updates = updatesIn(fleet.events.slice(eventsFrom))
     if (updates.filter(update => update.source === 'endpoint').length !== 1) {
