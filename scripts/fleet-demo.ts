@@ -76,7 +76,8 @@ try {
   // token the fleet got became due LEEWAY seconds before its expiry, an expiry if a request started
   // after that. Tokens due within a second of each other would be one expiry renewed twice: they
   // count once.
-  const lastStart = Math.max(...outcomes.map(outcome => outcome.startedAt))
+  // (reduce, not a spread: an idle machine answers over 100,000 requests in the run)
+  const lastStart = outcomes.reduce((latest, outcome) => Math.max(latest, outcome.startedAt), 0)
   const due = [...new Set(updatesIn(fleet.events).map(update => update.expiresAt * 1000 - LEEWAY * 1000))]
     .filter(at => at < lastStart)
     .sort((a, b) => a - b)

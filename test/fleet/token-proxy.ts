@@ -2,30 +2,17 @@
  * A proxy in front of the provider's token endpoint that can stall: in `hold` mode it keeps each
  * arriving token request open without forwarding it (the token endpoint "stalls before answering",
  * and the provider never sees the request, so a refresh token it carries stays unused); in `pass`
- * mode it forwards the request and relays the answer. It reports every arrival and every answer.
+ * mode it forwards the request and relays the answer.
  */
 import { once } from 'node:events'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { request } from 'undici'
 
-export interface Relayed {
-  /** Epoch ms the answer was sent back. */
-  at: number
-  status: number
-  /** The access token of a successful answer. */
-  accessToken?: string
-}
-
 export interface TokenProxy {
   /** The token endpoint to give the clients. */
   readonly url: string
   mode: 'pass' | 'hold'
-  /** Epoch ms of every request's arrival. */
-  readonly arrivals: number[]
-  readonly relayed: Relayed[]
-  /** Requests held open, oldest first. */
-  readonly held: { at: number; res: ServerResponse }[]
   /** Resolves at the next arrival (rejects after `timeoutMs`). */
   nextArrival(timeoutMs: number): Promise<void>
   close(): Promise<void>
@@ -42,12 +29,11 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 
 export async function startTokenProxy(target: string): Promise<TokenProxy> {
   const waiters = new Set<() => void>()
+  /** Requests held open (hold mode), destroyed at close. */
+  const held: ServerResponse[] = []
   const proxy = {
     url: '',
     mode: 'pass' as 'pass' | 'hold',
-    arrivals: [] as number[],
-    relayed: [] as Relayed[],
-    held: [] as { at: number; res: ServerResponse }[],
     nextArrival(timeoutMs: number) {
       return new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => {
@@ -63,7 +49,7 @@ export async function startTokenProxy(target: string): Promise<TokenProxy> {
       })
     },
     close: async () => {
-      for (const { res } of proxy.held) res.destroy()
+      for (const res of held) res.destroy()
       server.closeAllConnections()
       server.close()
       await once(server, 'close')
@@ -71,10 +57,9 @@ export async function startTokenProxy(target: string): Promise<TokenProxy> {
   }
   const server = createServer(async (req, res) => {
     const body = await readBody(req)
-    proxy.arrivals.push(Date.now())
     for (const waiter of [...waiters]) waiter()
     if (proxy.mode === 'hold') {
-      proxy.held.push({ at: Date.now(), res })
+      held.push(res)
       return
     }
     const headers: Record<string, string> = {}
@@ -90,10 +75,6 @@ export async function startTokenProxy(target: string): Promise<TokenProxy> {
         signal: AbortSignal.timeout(10_000),
       })
       const text = await answer.body.text()
-      let accessToken: string | undefined
-      if (answer.statusCode === 200)
-        accessToken = (JSON.parse(text) as { access_token?: string }).access_token
-      proxy.relayed.push({ at: Date.now(), status: answer.statusCode, accessToken })
       res.writeHead(answer.statusCode, {
         'content-type': String(answer.headers['content-type'] ?? 'application/json'),
         'cache-control': 'no-store',
