@@ -5,6 +5,7 @@
 type OAuth2Module = typeof import('../lib/oauth2/client.js')
 type OAuth1Module = typeof import('../lib/oauth1/client.js')
 type AssertionModule = typeof import('../lib/oauth2/assertion-client.js')
+type RedisModule = typeof import('../lib/redis/index.js')
 
 function load<T>(path: string): Promise<T> {
   return import(new URL(`../dist/${path}`, import.meta.url).href) as Promise<T>
@@ -13,6 +14,7 @@ function load<T>(path: string): Promise<T> {
 export const { OAuth2Client } = await load<OAuth2Module>('oauth2/client.js')
 export const { OAuth1Client } = await load<OAuth1Module>('oauth1/client.js')
 export const { AssertionClient } = await load<AssertionModule>('oauth2/assertion-client.js')
+export const { RedisTokenStore } = await load<RedisModule>('redis/index.js')
 export type OAuth2Client = import('../lib/oauth2/client.js').OAuth2Client
 export type OAuth1Client = import('../lib/oauth1/client.js').OAuth1Client
 export type AssertionClient = import('../lib/oauth2/assertion-client.js').AssertionClient

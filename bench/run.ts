@@ -4,6 +4,7 @@ import { availableParallelism, loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
 import { request } from 'undici'
 import { CLIENTS, type ClientSpec, type LiveClient, type Target } from './clients.js'
+import { fleetBench, fleetRows } from './fleet.js'
 import { type LoadResult, runLoad, startServerProcess } from './harness.js'
 import { signingBench } from './signing.js'
 import { soakBench } from './soak.js'
@@ -19,6 +20,7 @@ const { values: args } = parseArgs({
     'token-latency': { type: 'string', default: '20' },
     soak: { type: 'string', default: '300000' },
     'max-run-ms': { type: 'string', default: '30000' },
+    'fleet-renewals': { type: 'string', default: '20' },
     out: { type: 'string', default: new URL('./results.json', import.meta.url).pathname },
   },
 })
@@ -36,6 +38,7 @@ const STAMPEDE = count('stampede')
 const TOKEN_LATENCY = count('token-latency')
 const SOAK = count('soak')
 const MAX_RUN_MS = count('max-run-ms')
+const FLEET_RENEWALS = count('fleet-renewals')
 const CONCURRENCIES = [1, 64] as const
 
 interface Cell {
@@ -164,6 +167,14 @@ async function main() {
   const soak = await soakBench(soakServer, SOAK)
   soakServer.kill()
 
+  console.log(`fleet: a RedisTokenStore on the hot path, then ${FLEET_RENEWALS} renewals across 8 processes`)
+  const fleet = await fleetBench({
+    requests: REQUESTS,
+    rounds: ROUNDS,
+    renewals: FLEET_RENEWALS,
+    maxRunMs: MAX_RUN_MS,
+  })
+
   const row = (name: string) => clients.find(client => client.name === name)!
   const ours2 = row('OAuth2Client.get (bearer)')
   const ours1 = row('OAuth1Client.get (HMAC-SHA1, header)')
@@ -212,6 +223,21 @@ async function main() {
       'soak: open sockets never above `connections` (64)',
       soak.maxServerSockets <= 64 && soak.maxClientSockets <= 64,
       `max ${soak.maxServerSockets} (server side), ${soak.maxClientSockets} (client side)`,
+    ),
+    check(
+      'fleet: OAuth2Client.get with a RedisTokenStore and a fresh token >= 0.95x raw undici at c=64, 0 Redis commands',
+      fleet.hotPath.ratio >= 0.95 && fleet.hotPath.redisCommands === 0,
+      `${fleet.hotPath.ratio}x, ${fleet.hotPath.redisCommands} Redis commands over ${fleet.hotPath.requests} requests`,
+    ),
+    check(
+      'fleet: Redis commands sent per renewal per process <= 4 (mean over processes)',
+      fleet.renewals.commandsPerRenewalPerProcess.mean <= 4,
+      `mean ${fleet.renewals.commandsPerRenewalPerProcess.mean}, the holder ${fleet.renewals.commandsPerRenewalPerProcess.holder}, worst process ${fleet.renewals.commandsPerRenewalPerProcess.worstProcess}`,
+    ),
+    check(
+      'fleet: fenced save to the last of 7 waiting processes using the new token, p99 <= 50 ms',
+      fleet.renewals.saveToLastWaiterMs.p99 <= 50,
+      `p50 ${fleet.renewals.saveToLastWaiterMs.p50} ms, p99 ${fleet.renewals.saveToLastWaiterMs.p99} ms`,
     ),
   ]
 
@@ -267,6 +293,8 @@ async function main() {
     ),
   )
   console.log()
+  console.log(table(['fleet (RedisTokenStore, redis-server on loopback)', 'value'], fleetRows(fleet)))
+  console.log()
   for (const item of acceptance) console.log(`${item.holds ? 'PASS' : 'FAIL'}  ${item.name}: ${item.detail}`)
 
   const results = {
@@ -284,6 +312,7 @@ async function main() {
       tokenLatencyMs: TOKEN_LATENCY,
       soak: SOAK,
       maxRunMs: MAX_RUN_MS,
+      fleetRenewals: FLEET_RENEWALS,
     },
     seconds: Math.round((Date.now() - started) / 1000),
     clients,
@@ -291,6 +320,7 @@ async function main() {
     stampedeLoopback,
     stampede,
     soak,
+    fleet,
     acceptance,
   }
   writeFileSync(args.out, `${JSON.stringify(results, null, 2)}\n`)

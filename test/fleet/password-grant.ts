@@ -1,0 +1,30 @@
+/** A user token with a refresh token, obtained once by the test itself (RFC 6749 §4.3). */
+import { request } from 'undici'
+import type { OAuth2Token } from '../../lib/index.js'
+import { DEFAULT_CLIENTS, type ProviderFixture, TEST_USER } from '../fixtures/provider.js'
+
+const { basic } = DEFAULT_CLIENTS
+
+/** The token as the worker options take it, already expired: the fleet's first requests renew it. */
+export async function expiredUserToken(op: ProviderFixture): Promise<OAuth2Token> {
+  const { statusCode, body } = await request(op.urls.token, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`${basic.client_id}:${basic.client_secret}`).toString('base64')}`,
+    },
+    body: new URLSearchParams({
+      grant_type: 'password',
+      username: TEST_USER.username,
+      password: TEST_USER.password,
+      scope: 'api:read',
+    }).toString(),
+    signal: AbortSignal.timeout(10_000),
+  })
+  const token = (await body.json()) as OAuth2Token & { expires_in?: number }
+  if (statusCode !== 200 || typeof token.refresh_token !== 'string') {
+    throw new Error(`password grant answered ${statusCode} without a refresh token`)
+  }
+  const { expires_in: _lifetime, ...rest } = token
+  return { ...rest, expires_at: Math.floor(Date.now() / 1000) - 10 }
+}
