@@ -19,6 +19,12 @@ const POLL_FIRST_MS = 5
 const POLL_MAX_MS = 25
 /** How often a waiter tries the lock again, for a holder whose renewal failed and released it. */
 const LOCK_RETRY_MS = 100
+/**
+ * The least time a store call after the token call gets: that call is spent, so its fenced save
+ * (and, when refused, the read of the newer token) runs even when the renewal deadline has passed
+ * meanwhile (a holder stopped past its TTL resumes after it).
+ */
+const AFTER_TOKEN_CALL_MS = 1000
 
 /** What the renewal needs of the session it renews for. */
 export interface RenewalSite {
@@ -104,13 +110,16 @@ export class SharedRenewal {
       this.#releaseQuietly(key, owner)
       throw err
     }
-    return this.#share(token, key, owner, call, site)
+    const settle = <T>(operation: () => Promise<T>) =>
+      this.#bounded(operation, undefined, Math.max(notAfter, Date.now() + 2 * AFTER_TOKEN_CALL_MS))
+    return this.#share(token, key, owner, settle, site)
   }
 
   /**
    * The fenced save of a token this process obtained. When the lock was lost meanwhile, the token
    * another holder saved since is the newer one and is adopted in place of ours. A store failure
-   * here keeps our token under either policy: the token call is spent.
+   * here keeps our token under either policy: the token call is spent. `call` is not bound to the
+   * renewal deadline (see AFTER_TOKEN_CALL_MS).
    */
   async #share(
     token: OAuth2Token,
@@ -121,7 +130,12 @@ export class SharedRenewal {
   ): Promise<Renewed> {
     try {
       if (await call(() => this.#store.save(key, token, owner))) return { token, source: 'endpoint' }
-      // Refused: our lock expired and another holder took over; its token, once saved, wins.
+    } catch (err) {
+      this.#warn(err)
+    }
+    // Refused, or not confirmed in time: our lock may have expired and another holder taken over;
+    // its token, once saved, wins over ours.
+    try {
       const newer = await call(() => this.#store.get(key))
       if (newer !== undefined && newer.access_token !== token.access_token && site.adoptable(newer)) {
         return { token: newer, source: 'store' }
@@ -186,8 +200,8 @@ export class SharedRenewal {
    * A store call, bounded by half the time left to the deadline, so a fallback still has the rest
    * (and the bound always passes before the deadline does).
    */
-  #bounded<T>(operation: () => Promise<T>, signal: AbortSignal, notAfter: number): Promise<T> {
-    if (signal.aborted) return Promise.reject(signal.reason)
+  #bounded<T>(operation: () => Promise<T>, signal: AbortSignal | undefined, notAfter: number): Promise<T> {
+    if (signal?.aborted) return Promise.reject(signal.reason)
     const ms = Math.max(0, (notAfter - Date.now()) / 2)
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(

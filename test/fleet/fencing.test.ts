@@ -116,13 +116,8 @@ t.test('a holder stopped past its TTL cannot overwrite the newer token', async t
     'the whole fleet answers 200',
   )
   const used = new Set(rs.arrivals.slice(arrivalsFrom).map(arrival => arrival.token))
-  // Open in the library (lib/store/shared-renewal.ts #share): the stopped holder resumes past its
-  // renewal deadline, its bounded save call has timed out, and it keeps the token it obtained
-  // (announced with source 'endpoint'), although the fleet has a newer one. Remove `todo` once a
-  // lost lock makes it adopt the stored token (or drop its own) instead.
-  const todo = 'library: a holder whose save outlived its deadline keeps its own token'
-  t.notOk(used.has(older), 'no process sent the older token after the refused save', { todo })
+  t.notOk(used.has(older), 'no process sent the older token after the refused save')
   if (used.has(older)) t.comment(`store calls since the stop:\n${timeline(fleet.events, stoppedAt)}`)
-  t.same([...used], [newer], 'every process uses the newer token', { todo })
+  t.same([...used], [newer], 'every process uses the newer token')
   t.equal(op.counters.byGrantType['client_credentials'], 2, 'and no further token call')
 })
