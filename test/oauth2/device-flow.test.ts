@@ -137,7 +137,7 @@ t.test('deviceAuthorization refuses bad input and bad answers with typed errors'
   await t.rejects(c.deviceAuthorization({ resource: [] }), { code: 'ERR_OAUTH_INVALID_ARGUMENT' })
   const unconfigured = new OAuth2Client({ clientId: 'x' })
   await t.rejects(unconfigured.deviceAuthorization(), {
-    code: 'ERR_OAUTH_INVALID_ARGUMENT',
+    code: 'ERR_OAUTH_INVALID_OPTION',
     message: /deviceAuthorizationEndpoint/,
   })
   await unconfigured.close()
@@ -191,7 +191,11 @@ t.test(
     t.same(Object.fromEntries(form), { grant_type: DEVICE_CODE_GRANT_TYPE, device_code: 'the-device-code' })
     t.equal(token.access_token, TOKEN.access_token)
     t.equal(c.token?.access_token, TOKEN.access_token, 'the client holds the token')
-    t.same(updates, [{ token, context: {} }], 'updateToken is called once, with the token')
+    t.same(
+      updates,
+      [{ token, context: { source: 'endpoint' } }],
+      'updateToken is called once, with the token',
+    )
     const { body } = await c.get(`${s.server.url}/resource`)
     t.same(await body.json(), { authorization: `Bearer ${TOKEN.access_token}` }, 'and uses it')
   },

@@ -129,7 +129,7 @@ t.test('an endpoint only the aliases name is reachable with mutual TLS only', as
   )
   await using basic = new OAuth2Client({ clientId: 'app', clientSecret: SECRET, metadata: onlyAlias })
   await t.rejects(basic.fetchToken(undefined, { grantType: 'client_credentials' }), {
-    code: 'ERR_OAUTH_INVALID_ARGUMENT',
+    code: 'ERR_OAUTH_INVALID_OPTION',
     message: 'no token endpoint: set the `tokenEndpoint` option or use OAuth2Client.discover()',
   })
 })

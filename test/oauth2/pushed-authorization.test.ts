@@ -106,6 +106,7 @@ t.test('PAR required by the server: the plain URL throws, the pushed one works e
     authorizationResponse: callback,
     state: pushed.state,
     codeVerifier: pushed.codeVerifier,
+    nonce: pushed.nonce,
   })
   t.type(token.access_token, 'string')
   const { statusCode, body } = await client.get(`${rs.url}/data`)
@@ -154,6 +155,7 @@ t.test('PAR required by one client: its pushed, signed request works; its plain 
     authorizationResponse: await perClient.driveAuthorization(pushed.url),
     state: pushed.state,
     codeVerifier: pushed.codeVerifier,
+    nonce: pushed.nonce,
   })
   const { statusCode } = await client.get(`${perClientRs.url}/data`)
   t.equal(statusCode, 200, 'the resource accepts the token')
@@ -168,7 +170,7 @@ t.test('JAR in the plain URL: only client_id and request; the provider accepts i
   })
   t.throws(() => client.createAuthorizationUrl(), { message: /createSignedAuthorizationUrl/ })
   const signed = await client.createSignedAuthorizationUrl(undefined, {
-    extraParams: { resource: ['https://a.example/', 'https://b.example/'] },
+    resource: ['https://a.example/', 'https://b.example/'],
   })
   const query = queryOf(signed.url)
   t.same(Object.keys(query).sort(), ['client_id', 'request'])
@@ -201,6 +203,7 @@ t.test('JAR in the plain URL: only client_id and request; the provider accepts i
     authorizationResponse: await perClient.driveAuthorization(plain.url),
     state: plain.state,
     codeVerifier: plain.codeVerifier,
+    nonce: plain.nonce,
   })
   t.type(token.access_token, 'string')
 })
@@ -307,7 +310,7 @@ t.test('scripted server: the pushed request on the wire, and its answers', async
 t.test('misuse: no endpoint, a closed client, requestObject without issuer or with a bad key', async t => {
   const noEndpoint = new OAuth2Client({ clientId: 'c1', authorizationEndpoint: 'https://as.example/auth' })
   await t.rejects(noEndpoint.pushAuthorizationRequest(), {
-    code: 'ERR_OAUTH_INVALID_ARGUMENT',
+    code: 'ERR_OAUTH_INVALID_OPTION',
     message: /no pushed authorization request endpoint: set the `pushedAuthorizationRequestEndpoint` option/,
   })
   await noEndpoint.close()

@@ -104,6 +104,7 @@ t.test('registration with an initial access token, at the issuer or the endpoint
     authorizationResponse: await guarded.driveAuthorization(request.url),
     state: request.state,
     codeVerifier: request.codeVerifier,
+    nonce: request.nonce,
   })
   t.type(token.refresh_token, 'string')
   const { statusCode, body } = await client.get(`${guardedRs.url}/data`)

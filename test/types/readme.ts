@@ -285,6 +285,8 @@ declare const store: {
     tokenStore: new RedisTokenStore(redis, { encryptionKey }),
   })
   console.log(client.storeKey)
+}
+
 // Mutual TLS (RFC 8705)
 {
   await using client = await OAuth2Client.discover('https://as.example.com', {
