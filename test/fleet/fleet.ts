@@ -52,9 +52,16 @@ export interface Fleet {
 
 let nextId = 1
 
+/**
+ * A worker loads lib/ the way its parent does (tap's TypeScript loader in the tests, tsx in the
+ * demo and the bench): c8 merges every process's coverage of a file by its URL, so another
+ * transform of the same file (tsx's, under tap) would make its counts garbage.
+ */
+const WORKER_EXEC_ARGV = process.execArgv
+
 function startWorker(config: WorkerConfig, events: FleetEvent[], notify: () => void): ChildProcess {
   const child = fork(WORKER, [], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: WORKER_EXEC_ARGV,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
   child.on('message', (event: WorkerEvent) => {
