@@ -12,7 +12,7 @@ import { median, round } from './stats.js'
 
 type RelyingPartyModule = typeof import('../lib/oauth2/oidc/relying-party.js')
 const { RelyingParty } = (await import(
-  new URL('../dist/oidc/relying-party.js', import.meta.url).href
+  new URL('../dist/oauth2/oidc/relying-party.js', import.meta.url).href
 )) as RelyingPartyModule
 
 const ISSUER = 'https://op.example'
