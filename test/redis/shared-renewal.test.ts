@@ -4,77 +4,23 @@
  * clients, the others adopt the saved token; a fresh token sends no Redis command; the commands a
  * renewal takes; a wrong encryptionKey; and an outage under both policies, then sharing again.
  */
-import { createPublicKey, randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
 import t, { type Test } from 'tap'
 import { TokenStoreError } from '../../lib/errors.js'
-import { AssertionClient } from '../../lib/oauth2/assertion-client.js'
-import { OAuth2Client, type OAuth2ClientOptions } from '../../lib/oauth2/client.js'
-import type { ServiceAccountKey } from '../../lib/oauth2/service-account.js'
 import type { OAuth2Token } from '../../lib/oauth2/token.js'
 import type { UpdateToken } from '../../lib/oauth2/token-session.js'
 import { RedisTokenStore } from '../../lib/redis/index.js'
 import { STORE_UNAVAILABLE_WARNING } from '../../lib/store/shared-renewal.js'
 import type { TokenStore } from '../../lib/store/token-store.js'
-import {
-  DEFAULT_CLIENTS,
-  JWT_BEARER_GRANT,
-  startProvider,
-  startResource,
-  TEST_USER,
-} from '../fixtures/provider.js'
+import { JWT_BEARER_GRANT } from '../fixtures/provider.js'
 import { startRedis } from '../fixtures/redis-server.js'
+import { expired, startRenewalWorld } from '../store/renewal-world.js'
 import { CLIENT_KINDS, type ConnectedClient, connect } from './clients.js'
 
-const account = JSON.parse(
-  readFileSync(new URL('../fixtures/keys/service-account.json', import.meta.url), 'utf8'),
-) as ServiceAccountKey & { client_id: string }
-const publicJwk = {
-  ...createPublicKey(account.private_key).export({ format: 'jwk' }),
-  kid: account.private_key_id,
-}
-
 const redis = await startRedis()
-const op = await startProvider({
-  rotateRefreshToken: true,
-  serviceAccounts: [{ clientId: account.client_id, issuer: account.client_email, publicJwk }],
-})
-const rs = await startResource(op.provider)
-t.teardown(async () => {
-  await rs.close()
-  await op.close()
-  await redis.stop()
-})
-
-const { basic } = DEFAULT_CLIENTS
+t.teardown(() => redis.stop())
+const { op, rs, client, assertionClient, userToken, getAll } = await startRenewalWorld(t)
 type Context = Parameters<UpdateToken>[1]
-
-function client(options: OAuth2ClientOptions = {}): OAuth2Client {
-  return new OAuth2Client({
-    tokenEndpoint: op.urls.token,
-    clientId: basic.client_id,
-    clientSecret: basic.client_secret,
-    scope: 'openid offline_access api:read',
-    ...options,
-  })
-}
-
-async function userToken(): Promise<OAuth2Token> {
-  await using c = client()
-  return await c.fetchToken(undefined, { username: TEST_USER.username, password: TEST_USER.password })
-}
-
-const expired = (token: OAuth2Token): OAuth2Token => ({ ...token, expires_at: Date.now() / 1000 - 5 })
-
-async function getAll(c: OAuth2Client | AssertionClient, n: number): Promise<number[]> {
-  return Promise.all(
-    Array.from({ length: n }, async () => {
-      const { statusCode, body } = await c.get(`${rs.url}/data`)
-      await body.dump()
-      return statusCode
-    }),
-  )
-}
 
 /** The store's calls, counted, passed through; each is one Redis command. */
 function counting(store: TokenStore): TokenStore & { calls: number } {
@@ -190,14 +136,7 @@ for (const kind of CLIENT_KINDS) {
 
     t.test('AssertionClient: one assertion grant for two clients', async t => {
       const make = (connected: ConnectedClient) =>
-        AssertionClient.fromServiceAccount(
-          { ...account, token_uri: op.urls.token },
-          {
-            scope: ['api:read'],
-            clientId: account.client_id,
-            tokenStore: new RedisTokenStore(connected.client, { prefix }),
-          },
-        )
+        assertionClient(new RedisTokenStore(connected.client, { prefix }))
       await using one = make(a)
       await using two = make(b)
       op.counters.reset()

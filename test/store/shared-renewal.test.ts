@@ -4,73 +4,17 @@
  * saved token (updateToken source 'store'); the 401 path goes the same way; without a store
  * nothing changes. Then the options' checks and the store failure policies.
  */
-import { createPublicKey } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import t, { type Test } from 'tap'
 import { InvalidOptionError, MissingTokenError, TokenStoreError } from '../../lib/errors.js'
-import { AssertionClient } from '../../lib/oauth2/assertion-client.js'
-import { OAuth2Client, type OAuth2ClientOptions } from '../../lib/oauth2/client.js'
-import type { ServiceAccountKey } from '../../lib/oauth2/service-account.js'
-import type { OAuth2Token } from '../../lib/oauth2/token.js'
+import type { OAuth2ClientOptions } from '../../lib/oauth2/client.js'
 import type { UpdateToken } from '../../lib/oauth2/token-session.js'
 import { STORE_UNAVAILABLE_WARNING } from '../../lib/store/shared-renewal.js'
 import { MemoryTokenStore, type TokenStore } from '../../lib/store/token-store.js'
-import {
-  DEFAULT_CLIENTS,
-  JWT_BEARER_GRANT,
-  startProvider,
-  startResource,
-  TEST_USER,
-} from '../fixtures/provider.js'
+import { JWT_BEARER_GRANT } from '../fixtures/provider.js'
+import { expired, startRenewalWorld } from './renewal-world.js'
 
-const account = JSON.parse(
-  readFileSync(new URL('../fixtures/keys/service-account.json', import.meta.url), 'utf8'),
-) as ServiceAccountKey & { client_id: string }
-const publicJwk = {
-  ...createPublicKey(account.private_key).export({ format: 'jwk' }),
-  kid: account.private_key_id,
-}
-
-const op = await startProvider({
-  rotateRefreshToken: true,
-  serviceAccounts: [{ clientId: account.client_id, issuer: account.client_email, publicJwk }],
-})
-const rs = await startResource(op.provider)
-t.teardown(async () => {
-  await rs.close()
-  await op.close()
-})
-
-const { basic } = DEFAULT_CLIENTS
+const { op, rs, client, assertionClient, userToken, getAll } = await startRenewalWorld(t)
 type Context = Parameters<UpdateToken>[1]
-
-function client(options: OAuth2ClientOptions = {}): OAuth2Client {
-  return new OAuth2Client({
-    tokenEndpoint: op.urls.token,
-    clientId: basic.client_id,
-    clientSecret: basic.client_secret,
-    scope: 'openid offline_access api:read',
-    ...options,
-  })
-}
-
-/** A token of the password grant, with a refresh token the provider rotates. */
-async function userToken(): Promise<OAuth2Token> {
-  await using c = client()
-  return await c.fetchToken(undefined, { username: TEST_USER.username, password: TEST_USER.password })
-}
-
-const expired = (token: OAuth2Token): OAuth2Token => ({ ...token, expires_at: Date.now() / 1000 - 5 })
-
-async function getAll(c: OAuth2Client | AssertionClient, n: number): Promise<number[]> {
-  return Promise.all(
-    Array.from({ length: n }, async () => {
-      const { statusCode, body } = await c.get(`${rs.url}/data`)
-      await body.dump()
-      return statusCode
-    }),
-  )
-}
 
 t.test('two clients on one MemoryTokenStore, rotation on: one refresh in total, three expiries', async t => {
   const store = new MemoryTokenStore()
@@ -167,16 +111,7 @@ t.test('client_credentials: two clients, one default key, one token call in tota
 
 t.test('AssertionClient: two clients on one store, one assertion grant in total', async t => {
   const store = new MemoryTokenStore()
-  const make = (subject?: string) =>
-    AssertionClient.fromServiceAccount(
-      { ...account, token_uri: op.urls.token },
-      {
-        scope: ['api:read'],
-        clientId: account.client_id,
-        tokenStore: store,
-        ...(subject === undefined ? {} : { subject }),
-      },
-    )
+  const make = (subject?: string) => assertionClient(store, subject)
   await using a = make()
   await using b = make()
   t.equal(a.storeKey, b.storeKey)
