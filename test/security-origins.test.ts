@@ -1,13 +1,12 @@
 // Credentials reach only the origin they belong to, however a request is sent or redirected:
 // each test runs a credentialed origin (API) and another one (OTHER) on loopback, both recording
 // every request line, header and body, and checks what OTHER saw.
-import { getEventListeners, once } from 'node:events'
-import { createServer, type Server } from 'node:http'
-import { connect, type Socket } from 'node:net'
+import { getEventListeners } from 'node:events'
 import t, { type Test } from 'tap'
 import { Agent, interceptors, fetch as undiciFetch, request as undiciRequest } from 'undici'
 import { OAuth1Client } from '../lib/oauth1/client.js'
 import { OAuth2Client } from '../lib/oauth2/client.js'
+import { startConnectProxy } from './fixtures/connect-proxy.js'
 import { ok, redirectTo, start } from './fixtures/recording-server.js'
 
 const ACCESS = 'access-token-0123456789'
@@ -193,39 +192,9 @@ t.test('8. the transport rule holds after the protected_request hook rewrote the
   t.equal(other.seen.length + api.seen.length, 0, 'nothing was sent anywhere')
 })
 
-/** A CONNECT proxy on loopback that records the bytes it relays in clear. */
-async function recordingProxy(t: Test): Promise<{ url: string; relayed: () => string }> {
-  const chunks: Buffer[] = []
-  const sockets = new Set<Socket>()
-  const server: Server = createServer((_req, res) => res.end())
-  server.on('connect', (req, client: Socket, head: Buffer) => {
-    const [host, port] = (req.url ?? '').split(':')
-    const upstream = connect(Number(port), host ?? '127.0.0.1', () => {
-      client.write('HTTP/1.1 200 Connection Established\r\n\r\n')
-      upstream.write(head)
-      client.on('data', chunk => chunks.push(chunk))
-      client.pipe(upstream).pipe(client)
-    })
-    sockets.add(client).add(upstream)
-    upstream.on('error', () => client.destroy())
-    client.on('error', () => upstream.destroy())
-  })
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  t.teardown(
-    () =>
-      new Promise<void>(resolve => {
-        for (const socket of sockets) socket.destroy()
-        server.close(() => resolve())
-      }),
-  )
-  const { port } = server.address() as { port: number }
-  return { url: `http://127.0.0.1:${port}`, relayed: () => Buffer.concat(chunks).toString('latin1') }
-}
-
 t.test('8. http:// to a loopback host through a proxy is not loopback: the token stays home', async t => {
   const { api } = await origins(t)
-  const proxy = await recordingProxy(t)
+  const proxy = await startConnectProxy(t)
   await using proxied = bearerClient({ proxy: proxy.url })
   await t.rejects(proxied.get(`${api.url.replace('127.0.0.1', 'localhost')}/x`), {
     code: 'ERR_OAUTH_INSECURE_TRANSPORT',
@@ -259,7 +228,7 @@ t.test('8. proxy: "env" counts as a proxy for http:// only when HTTP_PROXY is se
   const response = await direct.get(`${api.url}/x`)
   await response.body.dump()
   t.equal(api.seen[0]?.headers.authorization, `Bearer ${ACCESS}`)
-  const proxy = await recordingProxy(t)
+  const proxy = await startConnectProxy(t)
   process.env.HTTP_PROXY = proxy.url
   await using viaProxy = bearerClient({ proxy: 'env' })
   await t.rejects(viaProxy.get(`${api.url}/x`), { code: 'ERR_OAUTH_INSECURE_TRANSPORT' })

@@ -5,15 +5,14 @@
  * JSON, the dispatcher's included.
  */
 import { once } from 'node:events'
-import { createServer, type Server } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
-import { connect, type Socket } from 'node:net'
 import type { TLSSocket } from 'node:tls'
 import { inspect } from 'node:util'
 import t, { type Test } from 'tap'
 import { Agent, request as undiciRequest } from 'undici'
 import { OAuth2Client } from '../../lib/oauth2/client.js'
 import { Session } from '../../lib/session.js'
+import { startConnectProxy } from '../fixtures/connect-proxy.js'
 import { certificateThumbprint, MTLS_KEYS } from '../fixtures/mtls-provider.js'
 
 const { ca, client: clientCert, other, server: serverTls } = MTLS_KEYS
@@ -39,35 +38,6 @@ async function certificateEcho(t: Test): Promise<string> {
       }),
   )
   return `https://127.0.0.1:${(server.address() as { port: number }).port}`
-}
-
-/** A CONNECT proxy on loopback that records the targets it tunnelled to. */
-async function connectProxy(t: Test): Promise<{ url: string; tunnels: string[] }> {
-  const tunnels: string[] = []
-  const sockets = new Set<Socket>()
-  const server: Server = createServer((_req, res) => res.end())
-  server.on('connect', (req, client: Socket, head: Buffer) => {
-    tunnels.push(req.url ?? '')
-    const [host, port] = (req.url ?? '').split(':')
-    const upstream = connect(Number(port), host ?? '127.0.0.1', () => {
-      client.write('HTTP/1.1 200 Connection Established\r\n\r\n')
-      upstream.write(head)
-      client.pipe(upstream).pipe(client)
-    })
-    sockets.add(client).add(upstream)
-    upstream.on('error', () => client.destroy())
-    client.on('error', () => upstream.destroy())
-  })
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  t.teardown(
-    () =>
-      new Promise<void>(resolve => {
-        for (const socket of sockets) socket.destroy()
-        server.close(() => resolve())
-      }),
-  )
-  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, tunnels }
 }
 
 async function shown(response: { body: { json(): Promise<unknown> } }): Promise<string | null> {
@@ -107,7 +77,7 @@ t.test('every request path presents the certificate: request, fetch, the dispatc
 
 t.test('through a proxy the certificate reaches the origin: proxy url and proxy "env"', async t => {
   const origin = await certificateEcho(t)
-  const proxy = await connectProxy(t)
+  const proxy = await startConnectProxy(t)
   await using viaUrl = new Session({ tls: { ...clientCert, ca }, proxy: proxy.url })
   t.equal(await shown(await viaUrl.get(origin)), CLIENT_X5T, 'proxy: url')
   t.equal(proxy.tunnels.length, 1, 'tunnelled')

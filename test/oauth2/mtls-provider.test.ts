@@ -1,17 +1,8 @@
-/**
- * Mutual TLS (RFC 8705) against the real oidc-provider served over HTTPS with `features.mTLS`
- * (certificate-bound tokens, tls_client_auth, self_signed_tls_client_auth): tokens come through
- * the mTLS endpoint aliases, are bound to the client certificate, and an HTTPS resource that checks
- * the binding against the certificate presented accepts them on every request path; another
- * certificate is refused; no secret is ever sent.
- */
-import { once } from 'node:events'
-import { createServer, type Server } from 'node:http'
-import { connect, type Socket } from 'node:net'
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { request as undiciRequest } from 'undici'
 import { OAuth2Client, type OAuth2ClientOptions } from '../../lib/oauth2/client.js'
 import { Session } from '../../lib/session.js'
+import { startConnectProxy } from '../fixtures/connect-proxy.js'
 import { oauthError } from '../fixtures/match.js'
 import {
   BOUND_BASIC_SECRET,
@@ -213,37 +204,8 @@ t.test(
   },
 )
 
-/** A CONNECT proxy on loopback that counts the tunnels it opened, by target. */
-async function connectProxy(t: Test): Promise<{ url: string; tunnels: string[] }> {
-  const tunnels: string[] = []
-  const sockets = new Set<Socket>()
-  const server: Server = createServer((_req, res) => res.end())
-  server.on('connect', (req, client: Socket, head: Buffer) => {
-    tunnels.push(req.url ?? '')
-    const [host, port] = (req.url ?? '').split(':')
-    const upstream = connect(Number(port), host ?? '127.0.0.1', () => {
-      client.write('HTTP/1.1 200 Connection Established\r\n\r\n')
-      upstream.write(head)
-      client.pipe(upstream).pipe(client)
-    })
-    sockets.add(client).add(upstream)
-    upstream.on('error', () => client.destroy())
-    client.on('error', () => upstream.destroy())
-  })
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  t.teardown(
-    () =>
-      new Promise<void>(resolve => {
-        for (const socket of sockets) socket.destroy()
-        server.close(() => resolve())
-      }),
-  )
-  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, tunnels }
-}
-
 t.test('through a proxy the certificate still reaches the provider and the resource', async t => {
-  const proxy = await connectProxy(t)
+  const proxy = await startConnectProxy(t)
   const since = op.received.length
   await using client = await discover({
     clientId: MTLS_CLIENTS.tls,
