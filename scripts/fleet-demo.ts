@@ -6,10 +6,10 @@
  * the token endpoint against the expiries. Exits by itself (0 when every expiry took exactly one
  * refresh call and no request failed).
  */
-import { DEFAULT_CLIENTS, startProvider } from '../test/fixtures/provider.js'
+import { startProvider } from '../test/fixtures/provider.js'
 import { startRedis } from '../test/fixtures/redis-server.js'
-import { fleetConfigs, startFleet, updatesIn } from '../test/fleet/fleet.js'
-import { expiredUserToken } from '../test/fleet/password-grant.js'
+import { startFleet, updatesIn } from '../test/fleet/fleet.js'
+import { aliceGrantFleet, expiredUserToken } from '../test/fleet/password-grant.js'
 import { startRecordingResource } from '../test/fleet/resource.js'
 
 const WORKERS = 4
@@ -31,22 +31,11 @@ try {
   const token = await expiredUserToken(op) // alice's grant; its access token has already expired
   op.counters.reset()
   fleet = await startFleet(
-    fleetConfigs(WORKERS, {
-      redisUrl: redis.url,
-      resource: rs.url,
-      // A user grant: nothing in the client's options tells one user from another.
-      storeKey: 'grant:alice',
-      client: {
-        kind: 'oauth2',
-        options: {
-          tokenEndpoint: op.urls.token,
-          clientId: DEFAULT_CLIENTS.basic.client_id,
-          clientSecret: DEFAULT_CLIENTS.basic.client_secret,
-          token,
-          leeway: LEEWAY,
-        },
-      },
-    }),
+    aliceGrantFleet(
+      WORKERS,
+      { redisUrl: redis.url, resource: rs.url, tokenEndpoint: op.urls.token, token },
+      { leeway: LEEWAY },
+    ),
   )
   say(
     `${WORKERS} workers started (pids ${fleet.workers.map(worker => worker.pid).join(', ')}), store key ${fleet.workers[0]!.storeKey}`,

@@ -7,10 +7,10 @@
  * loaded machine; the session checks deadlines every 100 ms).
  */
 import t from 'tap'
-import { DEFAULT_CLIENTS, startProvider } from '../fixtures/provider.js'
+import { startProvider } from '../fixtures/provider.js'
 import { startRedis } from '../fixtures/redis-server.js'
-import { type FleetEvent, fleetConfigs, startFleet, timeline } from './fleet.js'
-import { expiredUserToken } from './password-grant.js'
+import { type FleetEvent, startFleet, timeline } from './fleet.js'
+import { aliceGrantFleet, expiredUserToken } from './password-grant.js'
 import { startRecordingResource } from './resource.js'
 import { startTokenProxy } from './token-proxy.js'
 
@@ -37,23 +37,11 @@ t.test('a lock holder killed mid-renewal: another process renews after the TTL',
   op.counters.reset()
 
   const fleet = await startFleet(
-    fleetConfigs(WORKERS, {
-      redisUrl: redis.url,
-      resource: rs.url,
-      // A user grant: nothing in the client's options tells one user from another.
-      storeKey: 'grant:alice',
-      client: {
-        kind: 'oauth2',
-        options: {
-          tokenEndpoint: proxy.url,
-          clientId: DEFAULT_CLIENTS.basic.client_id,
-          clientSecret: DEFAULT_CLIENTS.basic.client_secret,
-          token,
-          timeout: TIMEOUT,
-          tokenRetries: 0,
-        },
-      },
-    }),
+    aliceGrantFleet(
+      WORKERS,
+      { redisUrl: redis.url, resource: rs.url, tokenEndpoint: proxy.url, token },
+      { timeout: TIMEOUT, tokenRetries: 0 },
+    ),
   )
   t.teardown(() => fleet.stop())
 

@@ -8,10 +8,10 @@
  * endpoint and adopted from the store by the 7 others, and the resource sees one access token.
  */
 import t from 'tap'
-import { DEFAULT_CLIENTS, startProvider } from '../fixtures/provider.js'
+import { startProvider } from '../fixtures/provider.js'
 import { startRedis } from '../fixtures/redis-server.js'
-import { fleetConfigs, pastExpiry, startFleet, timeline, updatesIn } from './fleet.js'
-import { expiredUserToken } from './password-grant.js'
+import { pastExpiry, startFleet, timeline, updatesIn } from './fleet.js'
+import { aliceGrantFleet, expiredUserToken } from './password-grant.js'
 import { startRecordingResource } from './resource.js'
 
 const WORKERS = 8
@@ -36,23 +36,11 @@ t.test('8 processes share one rotating refresh token: one refresh per expiry', a
   op.counters.reset()
 
   const fleet = await startFleet(
-    fleetConfigs(WORKERS, {
-      redisUrl: redis.url,
-      resource: rs.url,
-      // A user grant: nothing in the client's options tells one user from another.
-      storeKey: 'grant:alice',
-      client: {
-        kind: 'oauth2',
-        options: {
-          tokenEndpoint: op.urls.token,
-          clientId: DEFAULT_CLIENTS.basic.client_id,
-          clientSecret: DEFAULT_CLIENTS.basic.client_secret,
-          token,
-          leeway: LEEWAY,
-          timeout: 15_000,
-        },
-      },
-    }),
+    aliceGrantFleet(
+      WORKERS,
+      { redisUrl: redis.url, resource: rs.url, tokenEndpoint: op.urls.token, token },
+      { leeway: LEEWAY, timeout: 15_000 },
+    ),
   )
   t.teardown(() => fleet.stop())
   t.same(
