@@ -21,7 +21,7 @@ import type { ClientAuthMethod } from './client-auth-method.js'
 import { defaultClientAuthMethods } from './client-auth-registry.js'
 import { checkGrantType } from './grant-type.js'
 import { signAssertion } from './jwt-assertion.js'
-import { appendParams, scopeToString } from './parameters.js'
+import { appendParams, spaceDelimited } from './parameters.js'
 import {
   type ServiceAccountKey,
   type ServiceAccountOptions,
@@ -135,7 +135,7 @@ export class AssertionClient extends TokenSession {
     if (options.scope !== undefined && typeof options.scope !== 'string' && !Array.isArray(options.scope)) {
       throw optionError('scope', 'a string or an array of strings', options.scope)
     }
-    this.#scope = scopeToString(options.scope)
+    this.#scope = spaceDelimited(options.scope)
     this.#expiresIn = checkPositiveNumber('expiresIn', options.expiresIn, DEFAULT_ASSERTION_LIFETIME)
     this.#grantType = checkGrantType('grantType', options.grantType) ?? JWT_BEARER_GRANT_TYPE
 

@@ -5,7 +5,7 @@
 import { InvalidArgumentError, InvalidOptionError } from '../errors.js'
 import { argumentError, checkKnownKeys } from '../http/options.js'
 import { appendQuery } from '../http/syntax.js'
-import { appendParams, scopeToString } from './parameters.js'
+import { appendParams, spaceDelimited } from './parameters.js'
 import { type CodeChallengeMethod, createCodeChallenge, generateCodeVerifier, generateToken } from './pkce.js'
 import { checkResource, type ResourceIndicator } from './resource-indicators.js'
 
@@ -132,9 +132,6 @@ function checkExtraParams(value: unknown, caller: string): Record<string, string
   return params as Record<string, string | string[]>
 }
 
-const spaced = (value: string | string[] | undefined): string | undefined =>
-  Array.isArray(value) ? value.join(' ') : value
-
 /** The OpenID Connect parameters' names, and the wire name each is sent under. */
 const OPENID_WIRE_NAMES: Readonly<Record<string, string>> = {
   max_age: 'maxAge',
@@ -170,11 +167,11 @@ function openIdParams(
   }
   const wire: Record<string, string | undefined> = {
     max_age: maxAge === undefined ? undefined : String(maxAge),
-    prompt: spaced(params.prompt),
+    prompt: spaceDelimited(params.prompt),
     login_hint: params.loginHint,
     claims: typeof claims === 'object' ? JSON.stringify(claims) : claims,
-    acr_values: spaced(params.acrValues),
-    ui_locales: spaced(params.uiLocales),
+    acr_values: spaceDelimited(params.acrValues),
+    ui_locales: spaceDelimited(params.uiLocales),
   }
   for (const [name, value] of Object.entries(wire)) {
     if (value !== undefined && Object.hasOwn(extra, name)) {
@@ -208,7 +205,7 @@ export function authorizationRequest(
   const { state: givenState, codeVerifier: givenVerifier, nonce: givenNonce, scope, redirectUri } = params
   const state = givenState ?? generateToken()
   const type = params.responseType ?? 'code'
-  const scopeValue = scope === undefined ? defaults.scope : scopeToString(scope)
+  const scopeValue = scope === undefined ? defaults.scope : spaceDelimited(scope)
   const query = new URLSearchParams({ response_type: type })
   appendParams(query, {
     client_id: defaults.clientId,

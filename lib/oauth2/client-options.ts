@@ -10,7 +10,7 @@ import { isTlsClientAuth } from './client-auth.js'
 import type { ClientAuthMethod, ClientAuthMethodName } from './client-auth-method.js'
 import { checkGrantType, type GrantType } from './grant-type.js'
 import type { AuthorizationServerMetadata } from './metadata.js'
-import { scopeToString } from './parameters.js'
+import { spaceDelimited } from './parameters.js'
 import type { CodeChallengeMethod } from './pkce.js'
 import {
   type RequestObjectOptions,
@@ -251,7 +251,7 @@ export function readRequestSettings(options: OAuth2ClientOptions): RequestSettin
   if (options.scope !== undefined && typeof options.scope !== 'string' && !Array.isArray(options.scope)) {
     throw optionError('scope', 'a string or an array of strings', options.scope)
   }
-  const scope = scopeToString(options.scope)
+  const scope = spaceDelimited(options.scope)
   const redirectUri = checkString('redirectUri', options.redirectUri)
   const codeChallengeMethod =
     options.codeChallengeMethod === null

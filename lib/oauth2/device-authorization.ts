@@ -8,7 +8,7 @@ import { type EndpointResponse, endpointError, parseJsonObject } from '../http/e
 import { firstHeader } from '../http/headers.js'
 import { argumentError, checkKnownParams } from '../http/options.js'
 import { retryAfter } from '../http/retry.js'
-import { appendExtraParams, appendParams, type ExtraParams, scopeToString } from './parameters.js'
+import { appendExtraParams, appendParams, type ExtraParams, spaceDelimited } from './parameters.js'
 import { checkResource, type ResourceIndicator } from './resource-indicators.js'
 import { type OAuth2Token, parseTokenResponse } from './token.js'
 
@@ -66,7 +66,7 @@ export function deviceAuthorizationRequest(
   checkKnownParams('deviceAuthorization parameter', params, DEVICE_AUTHORIZATION_PARAMS)
   const body = new URLSearchParams()
   appendParams(body, {
-    scope: params.scope === undefined ? defaults.scope : scopeToString(params.scope),
+    scope: params.scope === undefined ? defaults.scope : spaceDelimited(params.scope),
     resource: checkResource('resource', params.resource, argumentError) ?? defaults.resource,
   })
   appendExtraParams(body, params.extraParams, 'deviceAuthorization')

@@ -7,7 +7,7 @@ import { InvalidArgumentError, MissingTokenError } from '../errors.js'
 import { argumentError, checkKnownKeys } from '../http/options.js'
 import { readAuthorizationResponse } from './authorization-response.js'
 import type { GrantType } from './grant-type.js'
-import { appendExtraParams, appendParams, type ExtraParams, scopeToString } from './parameters.js'
+import { appendExtraParams, appendParams, type ExtraParams, spaceDelimited } from './parameters.js'
 import { checkResource, type ResourceIndicator } from './resource-indicators.js'
 
 /**
@@ -225,7 +225,7 @@ export function fetchTokenRequest(
     frontChannelIdToken = grant.idToken
   }
   const grant = grantType ?? inferGrantType(authorizationCode, username, password)
-  const owner = { username, password, scope: scope === undefined ? defaults.scope : scopeToString(scope) }
+  const owner = { username, password, scope: scope === undefined ? defaults.scope : spaceDelimited(scope) }
   const body =
     grant === 'authorization_code'
       ? authorizationCodeGrant(authorizationCode, params.redirectUri ?? defaults.redirectUri, codeVerifier)
@@ -254,7 +254,7 @@ export function refreshTokenRequest(
 ): { body: URLSearchParams; refreshToken: string } {
   const refreshToken = params.refreshToken ?? current
   if (refreshToken === undefined) throw new MissingTokenError('no refresh_token to refresh with')
-  const body = refreshTokenGrant(refreshToken, scopeToString(params.scope))
+  const body = refreshTokenGrant(refreshToken, spaceDelimited(params.scope))
   appendParams(body, {
     resource: checkResource('resource', params.resource, argumentError) ?? defaultResource,
   })

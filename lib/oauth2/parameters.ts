@@ -1,10 +1,13 @@
 /** Request parameters as RFC 6749 writes them: scope (§3.3) and form-encoded parameters (Appendix B). */
 import { InvalidArgumentError } from '../errors.js'
 
-/** RFC 6749 §3.3: a scope is a space-delimited list. */
-export function scopeToString(scope: string | readonly string[] | undefined): string | undefined {
-  if (scope === undefined) return undefined
-  return typeof scope === 'string' ? scope : scope.join(' ')
+/**
+ * A space-delimited list: RFC 6749 §3.3's scope, and OpenID Connect's `prompt`, `acr_values` and
+ * `ui_locales` (Core §3.1.2.1), given as one string or as its items.
+ */
+export function spaceDelimited(list: string | readonly string[] | undefined): string | undefined {
+  if (list === undefined) return undefined
+  return typeof list === 'string' ? list : list.join(' ')
 }
 
 /** Appends `params` to `target` in order, expanding arrays and skipping undefined and null. */

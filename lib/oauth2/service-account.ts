@@ -4,7 +4,7 @@ import { InvalidOptionError } from '../errors.js'
 import { optionError } from '../http/options.js'
 import { toPrivateKey } from '../keys.js'
 import { type AssertionClientOptions, checkRecord } from './assertion-client-options.js'
-import { scopeToString } from './parameters.js'
+import { spaceDelimited } from './parameters.js'
 
 /**
  * A Google service-account key file (what GOOGLE_APPLICATION_CREDENTIALS names): the fields this
@@ -179,7 +179,7 @@ export function serviceAccountClientOptions(
   if (scope !== undefined && typeof scope !== 'string' && !Array.isArray(scope)) {
     throw optionError('scope', 'a string or an array of strings', scope)
   }
-  const scopeClaim = scopeToString(scope)
+  const scopeClaim = spaceDelimited(scope)
   return {
     ...rest,
     subject: subject === undefined ? account.clientEmail : subject,

@@ -5,7 +5,7 @@
 import { InvalidResponseError } from '../errors.js'
 import { type EndpointResponse, parseJsonObject } from '../http/endpoint-errors.js'
 import { argumentError, checkKnownParams, checkString } from '../http/options.js'
-import { appendExtraParams, appendParams, type ExtraParams, scopeToString } from './parameters.js'
+import { appendExtraParams, appendParams, type ExtraParams, spaceDelimited } from './parameters.js'
 import { checkResource, type ResourceIndicator } from './resource-indicators.js'
 
 /** RFC 8693 §2.1: the grant type of a token exchange request. */
@@ -101,7 +101,7 @@ export function tokenExchangeRequest(params: TokenExchangeParams): URLSearchPara
   appendParams(body, {
     resource: checkResource('resource', params.resource, argumentError),
     audience,
-    scope: scopeToString(params.scope),
+    scope: spaceDelimited(params.scope),
     requested_token_type: checkString('requestedTokenType', params.requestedTokenType, argumentError),
     subject_token: requiredString('subjectToken', params.subjectToken),
     subject_token_type: requiredString('subjectTokenType', params.subjectTokenType),

@@ -5,7 +5,7 @@
 import { InvalidOptionError } from '../../errors.js'
 import { checkKnownKeys } from '../../http/options.js'
 import { appendQuery } from '../../http/syntax.js'
-import { appendParams } from '../parameters.js'
+import { appendParams, spaceDelimited } from '../parameters.js'
 
 export interface EndSessionUrlParams {
   /** The ID token to hint with; default the current token's `id_token`. */
@@ -44,14 +44,13 @@ export function buildEndSessionUrl(
     )
   }
   const query = new URLSearchParams()
-  const { uiLocales } = params
   appendParams(query, {
     id_token_hint: params.idTokenHint ?? defaults.idToken,
     logout_hint: params.logoutHint,
     client_id: defaults.clientId,
     post_logout_redirect_uri: params.postLogoutRedirectUri,
     state: params.state,
-    ui_locales: Array.isArray(uiLocales) ? uiLocales.join(' ') : uiLocales,
+    ui_locales: spaceDelimited(params.uiLocales),
   })
   const target = new URL(endpoint)
   appendQuery(target, query.toString())
