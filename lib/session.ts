@@ -38,6 +38,7 @@ export type { RequestOptions } from './http/prepare.js'
 export type { PreparedRequest } from './http/prepared-request.js'
 export { SESSION_OPTIONS, type SessionOptions } from './http/session-options.js'
 
+/** What `request()` and its shortcuts resolve to: undici's `ResponseData` (`statusCode`, `headers`, `body`). */
 export type ResponseData = Dispatcher.ResponseData
 
 /** Shared by every `get(url)` without options: read, never written. */
@@ -46,6 +47,13 @@ const NO_OPTIONS: RequestOptions = Object.freeze({})
  * A pooled HTTP session on an undici Agent: keep-alive sockets per origin, a whole-request
  * deadline, and one credentials step (`authorize`) that every request passes through —
  * `request`, `fetch` and the `dispatcher` alike. The OAuth clients extend it.
+ * @example
+ * ```ts
+ * await using session = new Session({ baseUrl: 'https://api.example.com/v1/', timeout: 10_000 })
+ * const { statusCode, body } = await session.get('users', { query: { page: 2 } })
+ * console.log(statusCode, await body.json())
+ * // leaving the block closes every socket the session opened
+ * ```
  */
 export class Session implements AsyncDisposable {
   /**

@@ -16,6 +16,7 @@ export type QueryValue = string | number | boolean
 export type QueryInput = Record<string, QueryValue | readonly QueryValue[] | undefined> | URLSearchParams
 export type FormInput = Record<string, string | readonly string[]> | URLSearchParams
 
+/** The options of `request()` and its shortcuts (`get`, `post`, ...). */
 export interface RequestOptions {
   /** Default 'GET'. @see https://www.rfc-editor.org/rfc/rfc9110#section-9 */
   method?: string

@@ -11,6 +11,7 @@ import {
 } from './options.js'
 import type { TlsOptions } from './tls.js'
 
+/** The options of a `Session`, which every client also takes. */
 export interface SessionOptions {
   /** Relative request URLs resolve against it. @see https://www.rfc-editor.org/rfc/rfc3986#section-5.2 */
   baseUrl?: string | URL

@@ -122,6 +122,17 @@ const DEVICE_AUTHORIZATION_ENDPOINT = {
 /**
  * An OAuth 2.0 client (RFC 6749) that is also a pooled HTTP session: every request carries the
  * access token, renewed before it expires through one serialized, single-flight refresh queue.
+ * @example
+ * ```ts
+ * await using client = new OAuth2Client({
+ *   clientId: 'your-client-id',
+ *   clientSecret: 'your-client-secret',
+ *   tokenEndpoint: 'https://as.example.com/oauth/token',
+ *   grantType: 'client_credentials', // the first request obtains a token; renewals follow by themselves
+ * })
+ * const { statusCode, body } = await client.get('https://api.example.com/v1/me')
+ * console.log(statusCode, await body.json())
+ * ```
  */
 export class OAuth2Client extends TokenSession {
   readonly #clientId: string | undefined

@@ -38,6 +38,7 @@ const PRIVATE_KEY_JWT_OPTIONS: OptionNames<PrivateKeyJWTOptions> = {
  * @see https://www.rfc-editor.org/rfc/rfc7523#section-2.2
  */
 export class PrivateKeyJWT extends JwtClientAuthMethod {
+  /** Always 'private_key_jwt' (RFC 7523 §2.2, OpenID Connect Core §9). */
   readonly name = 'private_key_jwt'
   readonly #key: KeyLike | undefined
   readonly #keys: KeyCache

@@ -40,6 +40,7 @@ export interface ObtainedToken {
   refreshToken?: string
 }
 
+/** The options every OAuth 2 client shares (OAuth2Client, AssertionClient): a session's, plus the token and its renewal. */
 export interface TokenSessionOptions extends SessionOptions {
   /** A token to start with (e.g. one persisted earlier); checked like the `token` setter. @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1 */
   token?: OAuth2Token
