@@ -1,6 +1,6 @@
 /**
- * Every error this package raises, each with a stable `code` from `OAuthErrorCode` (the README's
- * "Error codes" table says when each is thrown). OAuth failures are `OAuthError`s; misuse is an
+ * Every error this package raises, each with a stable `code` from `OAuthErrorCode` (the table in
+ * docs/errors.md#error-codes says when each is thrown). OAuth failures are `OAuthError`s; misuse is an
  * `InvalidOptionError` or `InvalidArgumentError`, both `TypeError`s; transport failures are
  * undici's own errors, passed through unchanged (they carry undici's `UND_ERR_*` codes).
  * Messages never contain secrets: callers pass only what is safe to print.

@@ -30,9 +30,9 @@ export interface RequestOptions {
   json?: unknown
   /** An application/x-www-form-urlencoded body (OAuth 1 signs it). @see https://www.rfc-editor.org/rfc/rfc5849#section-3.4.1.3 */
   form?: FormInput
-  /** Aborts the request (and its body read). @see README.md#sessions */
+  /** Aborts the request (and its body read). @see docs/sessions.md#sessions */
   signal?: AbortSignal
-  /** Milliseconds; overrides the session's whole-request deadline. @see README.md#sessions */
+  /** Milliseconds; overrides the session's whole-request deadline. @see docs/sessions.md#sessions */
   timeout?: number
   /** Send this request without credentials. @see https://www.rfc-editor.org/rfc/rfc6750#section-2 */
   withholdToken?: boolean

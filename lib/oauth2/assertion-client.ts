@@ -207,7 +207,7 @@ export class AssertionClient extends TokenSession {
 
   /**
    * Token endpoint, client id, grant type, scope and what the assertion asserts: issuer, subject,
-   * audience and extra claims (README "Running a fleet").
+   * audience and extra claims (docs/fleet.md).
    */
   protected override defaultStoreKey(): string {
     return deriveStoreKey({

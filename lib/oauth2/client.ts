@@ -260,7 +260,7 @@ export class OAuth2Client extends TokenSession {
 
   /**
    * Runs `hook` on every request or response of the named kind, after the ones registered before.
-   * @see README.md#compliance-hooks-for-non-standard-providers
+   * @see docs/oauth2.md#compliance-hooks-for-non-standard-providers
    */
   registerComplianceHook<N extends ComplianceHookName>(name: N, hook: ComplianceHooks[N]): void {
     this.#hooks.register(name, hook)
@@ -397,7 +397,7 @@ export class OAuth2Client extends TokenSession {
     return { token, refreshToken }
   }
 
-  /** Token endpoint, client id, the repeated grant and its scope (README "Running a fleet"). */
+  /** Token endpoint, client id, the repeated grant and its scope (docs/fleet.md). */
   protected override defaultStoreKey(): string {
     return deriveStoreKey({
       tokenEndpoint: this.#metadata.token_endpoint,

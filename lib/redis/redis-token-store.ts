@@ -1,5 +1,5 @@
 /**
- * A TokenStore on Redis (README "Running a fleet"): the lock is `SET NX PX` with a random owner;
+ * A TokenStore on Redis (docs/fleet.md): the lock is `SET NX PX` with a random owner;
  * the fenced save and the release are Lua scripts, so comparing the owner and writing (or
  * deleting) is one atomic step on the server.
  */

@@ -9,7 +9,7 @@ export type StoreErrorPolicy = 'local' | 'fail'
 export interface TokenStoreOptions {
   /** Shares the token and its renewal with every client on the same store and key. */
   tokenStore?: TokenStore
-  /** The key in the store; default derived from the grant (README "Running a fleet"). */
+  /** The key in the store; default derived from the grant (docs/fleet.md). */
   storeKey?: string
   /** Default 'local': renew with this process's own single flight, warning once per outage. */
   onStoreError?: StoreErrorPolicy
