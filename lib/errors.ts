@@ -1,6 +1,6 @@
 /**
- * Every error this package raises, each with a stable `code` from `OAuthErrorCode` (the README's
- * "Error codes" table says when each is thrown). OAuth failures are `OAuthError`s; misuse is an
+ * Every error this package raises, each with a stable `code` from `OAuthErrorCode` (the table in
+ * docs/errors.md#error-codes says when each is thrown). OAuth failures are `OAuthError`s; misuse is an
  * `InvalidOptionError` or `InvalidArgumentError`, both `TypeError`s; transport failures are
  * undici's own errors, passed through unchanged (they carry undici's `UND_ERR_*` codes).
  * Messages never contain secrets: callers pass only what is safe to print.
@@ -26,6 +26,7 @@ export const OAUTH_ERROR_CODES = [
 /** The stable `code` of every error this package throws; switch on it rather than on messages. */
 export type OAuthErrorCode = (typeof OAUTH_ERROR_CODES)[number]
 
+/** What an {@link OAuthError} carries besides its message: the RFC 6749 §5.2 error fields and a cause. */
 export interface OAuthErrorOptions {
   /** RFC 6749 §5.2 `error` code, e.g. 'invalid_grant'. */
   error?: string
@@ -35,6 +36,7 @@ export interface OAuthErrorOptions {
   uri?: string
   /** HTTP status of the response that carried the error, when there was one. */
   statusCode?: number
+  /** The underlying failure, kept as the error's standard `cause`. */
   cause?: unknown
 }
 
@@ -44,10 +46,15 @@ export interface OAuthErrorOptions {
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
  */
 export class OAuthError extends Error {
+  /** The stable code of this error's class; switch on it rather than on the message. */
   readonly code: OAuthErrorCode = 'ERR_OAUTH'
+  /** The RFC 6749 §5.2 `error` code the server sent ('invalid_grant', ...), or this client's own name for the failure. */
   readonly error: string
+  /** The server's `error_description`, when it sent one. */
   readonly description: string | undefined
+  /** The server's `error_uri`, when it sent one. */
   readonly uri: string | undefined
+  /** The HTTP status of the response that carried the error, when there was one. */
   readonly statusCode: number | undefined
 
   constructor(message: string, options: OAuthErrorOptions = {}) {
@@ -169,6 +176,7 @@ export class IdTokenValidationError extends OAuthError {
 
 /** A request was made on a client after close() or destroy(). */
 export class ClientClosedError extends Error {
+  /** Always 'ERR_OAUTH_CLIENT_CLOSED'. */
   readonly code: 'ERR_OAUTH_CLIENT_CLOSED' = 'ERR_OAUTH_CLIENT_CLOSED'
   constructor(message = 'the client is closed') {
     super(message)
@@ -178,6 +186,7 @@ export class ClientClosedError extends Error {
 
 /** A request, or a token renewal, did not complete within its deadline. */
 export class RequestTimeoutError extends Error {
+  /** Always 'ERR_OAUTH_REQUEST_TIMEOUT'. */
   readonly code: 'ERR_OAUTH_REQUEST_TIMEOUT' = 'ERR_OAUTH_REQUEST_TIMEOUT'
   constructor(timeout: number, what = 'request') {
     super(`${what} did not complete within ${timeout} ms`)
@@ -191,6 +200,7 @@ export class RequestTimeoutError extends Error {
  * checks `name` keeps working); its `code` tells it apart from an InvalidArgumentError.
  */
 export class InvalidOptionError extends TypeError {
+  /** Always 'ERR_OAUTH_INVALID_OPTION'. */
   readonly code: 'ERR_OAUTH_INVALID_OPTION' = 'ERR_OAUTH_INVALID_OPTION'
   constructor(message: string, options?: ErrorOptions) {
     super(message, options)
@@ -204,6 +214,7 @@ export class InvalidOptionError extends TypeError {
  * `name` stays 'TypeError'; its `code` tells it apart from an InvalidOptionError.
  */
 export class InvalidArgumentError extends TypeError {
+  /** Always 'ERR_OAUTH_INVALID_ARGUMENT'. */
   readonly code: 'ERR_OAUTH_INVALID_ARGUMENT' = 'ERR_OAUTH_INVALID_ARGUMENT'
   constructor(message: string, options?: ErrorOptions) {
     super(message, options)

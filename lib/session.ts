@@ -38,6 +38,7 @@ export type { RequestOptions } from './http/prepare.js'
 export type { PreparedRequest } from './http/prepared-request.js'
 export { SESSION_OPTIONS, type SessionOptions } from './http/session-options.js'
 
+/** What `request()` and its shortcuts resolve to: undici's `ResponseData` (`statusCode`, `headers`, `body`). */
 export type ResponseData = Dispatcher.ResponseData
 
 /** Shared by every `get(url)` without options: read, never written. */
@@ -46,12 +47,19 @@ const NO_OPTIONS: RequestOptions = Object.freeze({})
  * A pooled HTTP session on an undici Agent: keep-alive sockets per origin, a whole-request
  * deadline, and one credentials step (`authorize`) that every request passes through —
  * `request`, `fetch` and the `dispatcher` alike. The OAuth clients extend it.
+ * @example
+ * ```ts
+ * await using session = new Session({ baseUrl: 'https://api.example.com/v1/', timeout: 10_000 })
+ * const { statusCode, body } = await session.get('users', { query: { page: 2 } })
+ * console.log(statusCode, await body.json())
+ * // leaving the block closes every socket the session opened
+ * ```
  */
 export class Session implements AsyncDisposable {
   /**
    * Every option name the class accepts: the constructor refuses any other (a typo would otherwise
    * be ignored). A subclass with options of its own replaces it with the full list.
-   * @see README.md#strict-options
+   * @see docs/oauth2.md#strict-options
    */
   protected static readonly optionNames: readonly string[] = Object.keys(SESSION_OPTIONS)
   readonly #baseUrl: URL | undefined
@@ -89,7 +97,7 @@ export class Session implements AsyncDisposable {
     return pending.then(() => this.#assertSecure(request))
   }
 
-  /** Checks `options` (an unknown name is refused) and builds the session's dispatcher. @see README.md#sessions */
+  /** Checks `options` (an unknown name is refused) and builds the session's dispatcher. @see docs/sessions.md#sessions */
   constructor(options: SessionOptions = {}) {
     const settings = readSessionOptions(options, new.target.name, new.target.optionNames)
     this.#baseUrl = settings.baseUrl
@@ -146,7 +154,7 @@ export class Session implements AsyncDisposable {
    * itself when the request's deadline passes or its caller gives up (no AbortSignal is handed
    * over: building one per request would cost more than the rest of the fast path). Session itself
    * adds nothing.
-   * @see README.md#sessions
+   * @see docs/sessions.md#sessions
    */
   protected authorize(_request: PreparedRequest): void | Promise<void> {}
 
@@ -163,12 +171,12 @@ export class Session implements AsyncDisposable {
     return false
   }
 
-  /** True once close() or destroy() was called. @see README.md#closing */
+  /** True once close() or destroy() was called. @see docs/oauth2.md#closing */
   get closed(): boolean {
     return this.#closed
   }
 
-  /** The session's whole-request deadline in ms. @see README.md#sessions */
+  /** The session's whole-request deadline in ms. @see docs/sessions.md#sessions */
   protected get timeout(): number {
     return this.#timeout
   }
@@ -186,7 +194,7 @@ export class Session implements AsyncDisposable {
     return this.#checkTransport
   }
 
-  /** An undici Dispatcher that adds this session's credentials: for undici.request, fetch, setGlobalDispatcher. @see README.md#sessions */
+  /** An undici Dispatcher that adds this session's credentials: for undici.request, fetch, setGlobalDispatcher. @see docs/sessions.md#sessions */
   get dispatcher(): Dispatcher {
     return this.#dispatcher
   }
@@ -245,7 +253,7 @@ export class Session implements AsyncDisposable {
    * WHATWG fetch (undici's own, on this session's pool) with this session's credentials, under the
    * session's deadline (body included) like `request`: past it, fetch and the body reject with
    * RequestTimeoutError. `init.signal` (or a Request's own) aborts it too.
-   * @see README.md#sessions
+   * @see docs/sessions.md#sessions
    */
   fetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
     if (this.#closed) return Promise.reject(new ClientClosedError())
@@ -360,7 +368,7 @@ export class Session implements AsyncDisposable {
     )
   }
 
-  /** Stops new requests, lets in-flight ones finish, then closes every socket the session owns. @see README.md#closing */
+  /** Stops new requests, lets in-flight ones finish, then closes every socket the session owns. @see docs/oauth2.md#closing */
   close(): Promise<void> {
     this.#closed = true
     this.#closing ??= this.#inFlight
@@ -370,7 +378,7 @@ export class Session implements AsyncDisposable {
     return this.#closing
   }
 
-  /** Aborts in-flight requests with `reason` and closes every socket the session owns. @see README.md#closing */
+  /** Aborts in-flight requests with `reason` and closes every socket the session owns. @see docs/oauth2.md#closing */
   async destroy(reason: Error = new ClientClosedError('the client was destroyed')): Promise<void> {
     this.#closed = true
     this.#lifetime.abort(reason)
@@ -378,22 +386,22 @@ export class Session implements AsyncDisposable {
     await this.#owned?.destroy(reason)
   }
 
-  /** close(), for `await using`. @see README.md#closing */
+  /** close(), for `await using`. @see docs/oauth2.md#closing */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close()
   }
 
-  /** Non-secret fields shown by util.inspect and JSON.stringify; subclasses add theirs. @see README.md#security */
+  /** Non-secret fields shown by util.inspect and JSON.stringify; subclasses add theirs. @see docs/security.md#security */
   protected describe(): Record<string, unknown> {
     return { baseUrl: this.#baseUrl?.href, closed: this.#closed }
   }
 
-  /** The non-secret fields of describe(), for JSON.stringify. @see README.md#security */
+  /** The non-secret fields of describe(), for JSON.stringify. @see docs/security.md#security */
   toJSON(): Record<string, unknown> {
     return this.describe()
   }
 
-  /** The non-secret fields of describe(), for util.inspect. @see README.md#security */
+  /** The non-secret fields of describe(), for util.inspect. @see docs/security.md#security */
   [inspect.custom](_depth: number, options: object): string {
     return `${this.constructor.name} ${inspect(this.describe(), options)}`
   }

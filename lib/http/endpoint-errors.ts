@@ -8,8 +8,11 @@ import { redactSecrets } from '../redact.js'
 
 /** An OAuth endpoint's answer as the compliance hooks see it. */
 export interface EndpointResponse {
+  /** The HTTP status code. */
   statusCode: number
+  /** The response headers, names in lower case. */
   headers: Record<string, string | string[]>
+  /** The whole body as text (at most 1 MiB is read). */
   body: string
 }
 

@@ -16,6 +16,7 @@ export type QueryValue = string | number | boolean
 export type QueryInput = Record<string, QueryValue | readonly QueryValue[] | undefined> | URLSearchParams
 export type FormInput = Record<string, string | readonly string[]> | URLSearchParams
 
+/** The options of `request()` and its shortcuts (`get`, `post`, ...). */
 export interface RequestOptions {
   /** Default 'GET'. @see https://www.rfc-editor.org/rfc/rfc9110#section-9 */
   method?: string
@@ -29,9 +30,9 @@ export interface RequestOptions {
   json?: unknown
   /** An application/x-www-form-urlencoded body (OAuth 1 signs it). @see https://www.rfc-editor.org/rfc/rfc5849#section-3.4.1.3 */
   form?: FormInput
-  /** Aborts the request (and its body read). @see README.md#sessions */
+  /** Aborts the request (and its body read). @see docs/sessions.md#sessions */
   signal?: AbortSignal
-  /** Milliseconds; overrides the session's whole-request deadline. @see README.md#sessions */
+  /** Milliseconds; overrides the session's whole-request deadline. @see docs/sessions.md#sessions */
   timeout?: number
   /** Send this request without credentials. @see https://www.rfc-editor.org/rfc/rfc6750#section-2 */
   withholdToken?: boolean

@@ -15,6 +15,7 @@ export interface PreparedRequest {
   url: URL
   /** Lower-case header names; a fresh object per request. */
   headers: Record<string, string | string[]>
+  /** The body to send; null for none. */
   body: RequestBody
   /**
    * The parameters of an `application/x-www-form-urlencoded` body (set by `form`, or parsed from a

@@ -11,14 +11,15 @@ import {
 } from './options.js'
 import type { TlsOptions } from './tls.js'
 
+/** The options of a `Session`, which every client also takes. */
 export interface SessionOptions {
   /** Relative request URLs resolve against it. @see https://www.rfc-editor.org/rfc/rfc3986#section-5.2 */
   baseUrl?: string | URL
   /** Default headers for every request. @see https://www.rfc-editor.org/rfc/rfc9110#section-6.3 */
   headers?: Record<string, string>
-  /** Whole-request deadline in ms, body included (default 30 000). @see README.md#sessions */
+  /** Whole-request deadline in ms, body included (default 30 000). @see docs/sessions.md#sessions */
   timeout?: number
-  /** Connect deadline in ms (default 10 000). @see README.md#sessions */
+  /** Connect deadline in ms (default 10 000). @see docs/sessions.md#sessions */
   connectTimeout?: number
   /** Maximum sockets per origin (default 64). @see https://www.rfc-editor.org/rfc/rfc9112#section-9.4 */
   connections?: number
@@ -33,7 +34,7 @@ export interface SessionOptions {
   maxRedirections?: number
   /** A proxy URL, or 'env' for HTTP_PROXY / HTTPS_PROXY / NO_PROXY. @see https://www.rfc-editor.org/rfc/rfc9110#section-3.7 */
   proxy?: string | URL | 'env'
-  /** Bring your own undici dispatcher; the session wraps it and never closes it. @see README.md#sessions */
+  /** Bring your own undici dispatcher; the session wraps it and never closes it. @see docs/sessions.md#sessions */
   dispatcher?: Dispatcher
   /**
    * A client certificate every pooled socket presents (RFC 8705 mutual TLS), proxied ones included,

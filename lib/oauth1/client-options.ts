@@ -28,7 +28,7 @@ export interface OAuth1ClientOptions extends SessionOptions {
   signatureMethod?: SignatureMethod
   /** Where the protocol parameters go (RFC 5849 §3.5); default 'header'. @see https://www.rfc-editor.org/rfc/rfc5849#section-3.5 */
   signatureType?: SignatureType
-  /** Cover bodies that are not form-encoded with `oauth_body_hash`. @see README.md#signed-requests */
+  /** Cover bodies that are not form-encoded with `oauth_body_hash`. @see docs/oauth1.md#signed-requests */
   forceIncludeBody?: boolean
   /** The `realm` of the Authorization header. @see https://www.rfc-editor.org/rfc/rfc5849#section-3.5.1 */
   realm?: string
@@ -53,7 +53,7 @@ export const OAUTH1_CLIENT_OPTIONS: OptionNames<OAuth1ClientOptions> = {
 export interface FetchRequestTokenParams {
   /** The `realm` of this request's Authorization header. @see https://www.rfc-editor.org/rfc/rfc5849#section-3.5.1 */
   realm?: string
-  /** Aborts the request. @see README.md#sessions */
+  /** Aborts the request. @see docs/sessions.md#sessions */
   signal?: AbortSignal
   /** Further parameters for the provider (e.g. `scope`), sent in the signed form body. @see https://www.rfc-editor.org/rfc/rfc5849#section-2.1 */
   [extra: string]: unknown
@@ -71,7 +71,7 @@ export interface CreateAuthorizationUrlParams {
 export interface FetchAccessTokenParams {
   /** Default: the verifier parseAuthorizationResponse() stored, or the `verifier` option. @see https://www.rfc-editor.org/rfc/rfc5849#section-2.3 */
   verifier?: string
-  /** Aborts the request. @see README.md#sessions */
+  /** Aborts the request. @see docs/sessions.md#sessions */
   signal?: AbortSignal
 }
 

@@ -58,6 +58,18 @@ interface TokenCall {
  * An OAuth 1.0a client (RFC 5849) that is also a pooled HTTP session: the three-legged flow
  * (`fetchRequestToken`, `createAuthorizationUrl`, `parseAuthorizationResponse`,
  * `fetchAccessToken`), and every request through `request`, `fetch` or `dispatcher` signed.
+ * @example
+ * ```ts
+ * await using client = new OAuth1Client({
+ *   clientId: 'consumer-key',
+ *   clientSecret: 'consumer-secret',
+ *   token: 'token',
+ *   tokenSecret: 'token-secret',
+ * })
+ * const { statusCode, body } = await client.get('https://api.example.com/1.1/account', {
+ *   query: { include_email: 'true' }, // query and form parameters are signed (RFC 5849 §3.4.1.3)
+ * })
+ * ```
  */
 export class OAuth1Client extends Session {
   protected static override readonly optionNames: readonly string[] = Object.keys(OAUTH1_CLIENT_OPTIONS)

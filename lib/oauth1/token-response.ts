@@ -4,8 +4,11 @@ import { redactSecrets } from '../redact.js'
 
 /** Credentials as the wire carries them (RFC 5849 §2.1, §2.3); users persist them as JSON. */
 export interface OAuth1Token {
+  /** The token identifier (RFC 5849 §2.1, §2.3). */
   oauth_token: string
+  /** The shared secret that signs requests with this token. */
   oauth_token_secret: string
+  /** The verifier the user brings back from authorization (RFC 5849 §2.2); needed for the access-token request. */
   oauth_verifier?: string
   [field: string]: unknown
 }

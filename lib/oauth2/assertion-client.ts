@@ -77,6 +77,16 @@ function importKey(key: unknown, alg: string): SigningKey {
  * token endpoint; every request carries the token, renewed before it expires through the same
  * single-flight queue as OAuth2Client's. No explicit token call is needed: the first request
  * obtains one.
+ * @example
+ * ```ts
+ * await using client = new AssertionClient({
+ *   tokenEndpoint: 'https://as.example.com/token',
+ *   issuer: 'robot@example.com',
+ *   key: privateKeyPem, // signs each assertion (RS256 by default)
+ *   scope: 'api:read',
+ * })
+ * const { statusCode } = await client.get('https://api.example.com/v1/reports')
+ * ```
  */
 export class AssertionClient extends TokenSession {
   protected static override readonly optionNames: readonly string[] = Object.keys(ASSERTION_CLIENT_OPTIONS)
@@ -152,7 +162,15 @@ export class AssertionClient extends TokenSession {
    * `client_email` its `iss` and, unless `subject` says otherwise (a user to act for under
    * domain-wide delegation, or null for none), its `sub`; `private_key` signs RS256 with
    * `private_key_id` as the header `kid`. `scope` goes into the assertion's claims.
-   * @see README.md#service-accounts-assertionclient-rfc-7523-21-jwt-bearer-grant
+   * @see docs/service-accounts.md
+   * @example
+   * ```ts
+   * // the key file Google issued, e.g. process.env.GOOGLE_APPLICATION_CREDENTIALS
+   * await using client = AssertionClient.fromServiceAccount('MyProject-1234.json', {
+   *   scope: 'https://www.googleapis.com/auth/cloud-platform',
+   * })
+   * const response = await client.get('https://storage.googleapis.com/storage/v1/b?project=my-project')
+   * ```
    */
   static fromServiceAccount(
     source: ServiceAccountKey | string | URL,
@@ -189,7 +207,7 @@ export class AssertionClient extends TokenSession {
 
   /**
    * Token endpoint, client id, grant type, scope and what the assertion asserts: issuer, subject,
-   * audience and extra claims (README "Running a fleet").
+   * audience and extra claims (docs/fleet.md).
    */
   protected override defaultStoreKey(): string {
     return deriveStoreKey({

@@ -7,6 +7,7 @@ import { OAuthError } from '../errors.js'
 import type { PreparedRequest } from '../http/prepared-request.js'
 import { appendQuery, LEADING_HTTP_TOKEN } from '../http/syntax.js'
 
+/** Where a bearer token goes on a request (RFC 6750 §2): the `Authorization` header (default), the form body (§2.2) or the query (§2.3). */
 export type TokenPlacement = 'header' | 'body' | 'uri'
 
 export const TOKEN_PLACEMENTS: readonly TokenPlacement[] = ['header', 'body', 'uri']

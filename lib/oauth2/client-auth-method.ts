@@ -3,15 +3,21 @@ import type { KeyLike } from '../key-like.js'
 
 /** The token-endpoint request a client authentication method may change (RFC 6749 §2.3). */
 export interface ClientAuthRequest {
+  /** The HTTP method, 'POST' at OAuth endpoints. */
   method: string
+  /** The endpoint being called; a JWT assertion's `aud` is taken from it. */
   url: URL
+  /** Request headers; a method may add `Authorization`. */
   headers: Record<string, string>
+  /** The form body; a method may add `client_id`, `client_secret` or `client_assertion`. */
   body: URLSearchParams
 }
 
 /** The client credentials an authentication method reads. */
 export interface ClientCredentials {
+  /** The client's `client_id`. */
   clientId?: string
+  /** The client's secret, or the key a JWT method signs with. */
   clientSecret?: string | KeyLike
 }
 
@@ -32,5 +38,6 @@ export type ClientAuthMethodName =
 export interface ClientAuthMethod {
   /** The `tokenEndpointAuthMethod` value it serves, e.g. 'client_secret_basic'. */
   readonly name: string
+  /** Adds the client's credentials to a request; runs afresh for every attempt (a new assertion each time). */
   authenticate(request: ClientAuthRequest, client: ClientCredentials): void | Promise<void>
 }

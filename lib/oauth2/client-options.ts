@@ -20,6 +20,7 @@ import {
 import { checkResource, type ResourceIndicator } from './resource-indicators.js'
 import { TOKEN_SESSION_OPTIONS, type TokenSessionOptions } from './token-session.js'
 
+/** The options of an `OAuth2Client`: its endpoints, credentials, grant and hooks, besides a session's and a token store's. */
 export interface OAuth2ClientOptions extends TokenSessionOptions, TokenStoreOptions {
   /** The client identifier the authorization server issued. @see https://www.rfc-editor.org/rfc/rfc6749#section-2.2 */
   clientId?: string

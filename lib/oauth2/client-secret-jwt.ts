@@ -15,6 +15,7 @@ export type ClientSecretJWTOptions = JwtClientAuthOptions<HmacAlgorithm>
  * @see https://www.rfc-editor.org/rfc/rfc7523#section-2.2
  */
 export class ClientSecretJWT extends JwtClientAuthMethod {
+  /** Always 'client_secret_jwt' (RFC 7523 §2.2, OpenID Connect Core §9). */
   readonly name = 'client_secret_jwt'
   readonly #keys = new KeyCache(input => toSecretKey(input, 'client_secret_jwt'))
 

@@ -122,6 +122,17 @@ const DEVICE_AUTHORIZATION_ENDPOINT = {
 /**
  * An OAuth 2.0 client (RFC 6749) that is also a pooled HTTP session: every request carries the
  * access token, renewed before it expires through one serialized, single-flight refresh queue.
+ * @example
+ * ```ts
+ * await using client = new OAuth2Client({
+ *   clientId: 'your-client-id',
+ *   clientSecret: 'your-client-secret',
+ *   tokenEndpoint: 'https://as.example.com/oauth/token',
+ *   grantType: 'client_credentials', // the first request obtains a token; renewals follow by themselves
+ * })
+ * const { statusCode, body } = await client.get('https://api.example.com/v1/me')
+ * console.log(statusCode, await body.json())
+ * ```
  */
 export class OAuth2Client extends TokenSession {
   readonly #clientId: string | undefined
@@ -249,7 +260,7 @@ export class OAuth2Client extends TokenSession {
 
   /**
    * Runs `hook` on every request or response of the named kind, after the ones registered before.
-   * @see README.md#compliance-hooks-for-non-standard-providers
+   * @see docs/oauth2.md#compliance-hooks-for-non-standard-providers
    */
   registerComplianceHook<N extends ComplianceHookName>(name: N, hook: ComplianceHooks[N]): void {
     this.#hooks.register(name, hook)
@@ -386,7 +397,7 @@ export class OAuth2Client extends TokenSession {
     return { token, refreshToken }
   }
 
-  /** Token endpoint, client id, the repeated grant and its scope (README "Running a fleet"). */
+  /** Token endpoint, client id, the repeated grant and its scope (docs/fleet.md). */
   protected override defaultStoreKey(): string {
     return deriveStoreKey({
       tokenEndpoint: this.#metadata.token_endpoint,

@@ -3,26 +3,26 @@ import { InvalidArgumentError } from '../errors.js'
 import type { EndpointResponse } from '../http/endpoint-errors.js'
 import type { PreparedRequest } from '../http/prepared-request.js'
 
-/** What a request hook sees and returns: the request as it will be sent. @see README.md#compliance-hooks-for-non-standard-providers */
+/** What a request hook sees and returns: the request as it will be sent. @see docs/oauth2.md#compliance-hooks-for-non-standard-providers */
 export interface HookRequest {
-  /** The request URL; a hook may point it elsewhere. @see README.md#compliance-hooks-for-non-standard-providers */
+  /** The request URL; a hook may point it elsewhere. @see docs/oauth2.md#compliance-hooks-for-non-standard-providers */
   url: string
-  /** The request headers, as sent. @see README.md#compliance-hooks-for-non-standard-providers */
+  /** The request headers, as sent. @see docs/oauth2.md#compliance-hooks-for-non-standard-providers */
   headers: Record<string, string>
-  /** The body as text (empty for a request without one). @see README.md#compliance-hooks-for-non-standard-providers */
+  /** The body as text (empty for a request without one). @see docs/oauth2.md#compliance-hooks-for-non-standard-providers */
   body: string
 }
 
-/** Rewrites a request before it is sent: returns the request to send. @see README.md#compliance-hooks-for-non-standard-providers */
+/** Rewrites a request before it is sent: returns the request to send. @see docs/oauth2.md#compliance-hooks-for-non-standard-providers */
 export type RequestHook = (request: HookRequest) => HookRequest | Promise<HookRequest>
-/** Rewrites an endpoint's answer before it is parsed: returns the answer to parse. @see README.md#compliance-hooks-for-non-standard-providers */
+/** Rewrites an endpoint's answer before it is parsed: returns the answer to parse. @see docs/oauth2.md#compliance-hooks-for-non-standard-providers */
 export type ResponseHook = (response: EndpointResponse) => EndpointResponse | Promise<EndpointResponse>
 
 /**
  * The compliance hooks (Authlib's names) that adapt the client to providers that bend the spec:
  * response hooks rewrite an endpoint's answer before it is parsed, request hooks rewrite a request
  * before client authentication (or, for protected_request, after the token is placed).
- * @see README.md#compliance-hooks-for-non-standard-providers
+ * @see docs/oauth2.md#compliance-hooks-for-non-standard-providers
  */
 export interface ComplianceHooks {
   /** The token endpoint's answer to fetchToken and automatic grants. @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1 */
@@ -39,9 +39,9 @@ export interface ComplianceHooks {
   protected_request: RequestHook
 }
 
-/** The name of a compliance hook, as registerComplianceHook takes it. @see README.md#compliance-hooks-for-non-standard-providers */
+/** The name of a compliance hook, as registerComplianceHook takes it. @see docs/oauth2.md#compliance-hooks-for-non-standard-providers */
 export type ComplianceHookName = keyof ComplianceHooks
-/** Any one compliance hook. @see README.md#compliance-hooks-for-non-standard-providers */
+/** Any one compliance hook. @see docs/oauth2.md#compliance-hooks-for-non-standard-providers */
 export type ComplianceHook = ComplianceHooks[ComplianceHookName]
 
 const COMPLIANCE_HOOK_NAMES: readonly ComplianceHookName[] = [

@@ -15,12 +15,15 @@ import { type OAuth2Token, parseTokenResponse } from './token.js'
 /** RFC 8628 §3.4: the grant type of the device access token request. */
 export const DEVICE_CODE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code'
 
+/** What `deviceAuthorization()` may send besides the client's own settings (RFC 8628 §3.1). */
 export interface DeviceAuthorizationParams {
   /** Default: the client's `scope` option. */
   scope?: string | string[]
   /** RFC 8707: default the client's `resource` option. */
   resource?: ResourceIndicator
+  /** Extra headers for this call. */
   headers?: Record<string, string>
+  /** Aborts the call. */
   signal?: AbortSignal
   /** Further parameters for the device authorization endpoint, sent as they are. */
   extraParams?: ExtraParams
@@ -36,9 +39,13 @@ const DEVICE_AUTHORIZATION_PARAMS: readonly (keyof DeviceAuthorizationParams)[] 
 
 /** RFC 8628 §3.2: the device authorization response, with `interval` and `expires_at` filled in. */
 export interface DeviceAuthorization {
+  /** The code the device polls with; never shown to the user. */
   device_code: string
+  /** The code the user types at `verification_uri`. */
   user_code: string
+  /** Where the user goes to approve the device. */
   verification_uri: string
+  /** `verification_uri` with the user code in it, for a QR code or a link. */
   verification_uri_complete?: string
   /** Lifetime of the device and user codes, seconds. */
   expires_in: number

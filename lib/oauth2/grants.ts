@@ -46,7 +46,7 @@ export interface FetchTokenParams {
   resource?: ResourceIndicator
   /** Extra headers for the token request. @see https://www.rfc-editor.org/rfc/rfc6749#section-3.2 */
   headers?: Record<string, string>
-  /** Aborts the token request. @see README.md#sessions */
+  /** Aborts the token request. @see docs/sessions.md#sessions */
   signal?: AbortSignal
   /**
    * Parameters of other grants (e.g. RFC 8693 `subject_token`); names the client sets itself are refused.
@@ -72,7 +72,7 @@ export interface RefreshTokenParams {
   resource?: ResourceIndicator
   /** Extra headers for the token request. @see https://www.rfc-editor.org/rfc/rfc6749#section-3.2 */
   headers?: Record<string, string>
-  /** Aborts the refresh request. @see README.md#sessions */
+  /** Aborts the refresh request. @see docs/sessions.md#sessions */
   signal?: AbortSignal
   /** Further request parameters; names the client sets itself are refused. @see https://www.rfc-editor.org/rfc/rfc6749#section-8.2 */
   extraParams?: ExtraParams

@@ -7,17 +7,29 @@ import { type EndpointResponse, parseJsonObject } from '../http/endpoint-errors.
 
 /** An RFC 7662 §2.2 introspection response. @see https://www.rfc-editor.org/rfc/rfc7662#section-2.2 */
 export interface IntrospectionResponse {
+  /** Whether the token is currently active; every other field is optional and present only when active. */
   active: boolean
+  /** The token's scopes, space-delimited. */
   scope?: string
+  /** The client the token was issued to. */
   client_id?: string
+  /** A human-readable name of the resource owner. */
   username?: string
+  /** The token's type, e.g. 'Bearer'. */
   token_type?: string
+  /** Expiry, seconds since the epoch. */
   exp?: number
+  /** Issue time, seconds since the epoch. */
   iat?: number
+  /** Not usable before, seconds since the epoch. */
   nbf?: number
+  /** The subject, usually the resource owner's identifier. */
   sub?: string
+  /** The audience(s) the token is meant for. */
   aud?: string | string[]
+  /** The issuer of the token. */
   iss?: string
+  /** The token's identifier. */
   jti?: string
   [field: string]: unknown
 }

@@ -105,8 +105,11 @@ export const JWT_CLIENT_AUTH_OPTIONS: OptionNames<JwtClientAuthOptions> = {
  * @see https://www.rfc-editor.org/rfc/rfc7523#section-2.2
  */
 export abstract class JwtClientAuthMethod implements ClientAuthMethod {
+  /** The `token_endpoint_auth_method` it serves. */
   abstract readonly name: string
+  /** The JWS algorithm the assertions are signed with. */
   readonly alg: string
+  /** The assertion's `aud` when set; otherwise the URL of the endpoint being called. */
   readonly tokenEndpoint: string | undefined
   readonly #claims: Record<string, unknown> | undefined
   readonly #headers: Record<string, unknown> | undefined
@@ -189,6 +192,7 @@ export abstract class JwtClientAuthMethod implements ClientAuthMethod {
     return { name: this.name, alg: this.alg, tokenEndpoint: this.tokenEndpoint, expiresIn: this.#expiresIn }
   }
 
+  /** What `console.log` and `util.inspect` show: the same fields as `toJSON()`, no key or secret. */
   [inspect.custom](_depth: number, options: InspectOptions, inspectFn: typeof inspect): string {
     return `${this.constructor.name} ${inspectFn(this.toJSON(), options)}`
   }

@@ -4,20 +4,33 @@ import { isLoopbackHost } from '../http/transport.js'
 
 /** An authorization server metadata document (RFC 8414 §2; OpenID Connect Discovery §3). */
 export interface AuthorizationServerMetadata {
+  /** The issuer identifier; discovery checks it equals the URL it fetched from (RFC 8414 §3.3). */
   issuer?: string
+  /** The authorization endpoint (RFC 6749 §3.1). */
   authorization_endpoint?: string
+  /** The token endpoint (RFC 6749 §3.2). */
   token_endpoint?: string
+  /** The revocation endpoint (RFC 7009). */
   revocation_endpoint?: string
+  /** The introspection endpoint (RFC 7662). */
   introspection_endpoint?: string
   /** RFC 8628 §4. */
   device_authorization_endpoint?: string
+  /** The server's signing keys (JWK Set), for ID tokens and signed answers. */
   jwks_uri?: string
+  /** The dynamic client registration endpoint (RFC 7591). */
   registration_endpoint?: string
+  /** OpenID Connect Core §5.3: the userinfo endpoint. */
   userinfo_endpoint?: string
+  /** The scopes the server supports. */
   scopes_supported?: string[]
+  /** The `response_type` values the server supports. */
   response_types_supported?: string[]
+  /** The grant types the server supports. */
   grant_types_supported?: string[]
+  /** The client authentication methods the token endpoint accepts. */
   token_endpoint_auth_methods_supported?: string[]
+  /** The PKCE code challenge methods the server supports (RFC 7636 §4.3). */
   code_challenge_methods_supported?: string[]
   /** OpenID Connect Discovery §3: the JWS algorithms of the provider's ID tokens. */
   id_token_signing_alg_values_supported?: string[]

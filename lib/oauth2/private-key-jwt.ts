@@ -15,8 +15,8 @@ import { JWT_CLIENT_AUTH_OPTIONS, JwtClientAuthMethod, type JwtClientAuthOptions
 /** PrivateKeyJWT's options: the shared JWT options, with an asymmetric `alg`. @see https://www.rfc-editor.org/rfc/rfc7523#section-2.2 */
 export interface PrivateKeyJWTOptions extends JwtClientAuthOptions<AsymmetricAlgorithm> {
   /**
-   * The private key; without it the client's `clientSecret` holds the key (README "JWT client
-   * authentication"). @see https://www.rfc-editor.org/rfc/rfc7518#section-3.3
+   * The private key; without it the client's `clientSecret` holds the key (docs/jwt-client-auth.md).
+   * @see https://www.rfc-editor.org/rfc/rfc7518#section-3.3
    */
   key?: KeyLike
   /** Header `kid`; default the key's JWK `kid`, if any. @see https://www.rfc-editor.org/rfc/rfc7515#section-4.1.4 */
@@ -38,6 +38,7 @@ const PRIVATE_KEY_JWT_OPTIONS: OptionNames<PrivateKeyJWTOptions> = {
  * @see https://www.rfc-editor.org/rfc/rfc7523#section-2.2
  */
 export class PrivateKeyJWT extends JwtClientAuthMethod {
+  /** Always 'private_key_jwt' (RFC 7523 §2.2, OpenID Connect Core §9). */
   readonly name = 'private_key_jwt'
   readonly #key: KeyLike | undefined
   readonly #keys: KeyCache

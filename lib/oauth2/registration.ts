@@ -11,14 +11,25 @@ import { SESSION_OPTIONS, type SessionOptions } from '../http/session-options.js
 
 /** Client metadata (RFC 7591 §2), sent as given: the server may refuse, replace or add values. */
 export interface ClientMetadata {
+  /** Redirection URIs for the authorization code and implicit flows. */
   redirect_uris?: string[]
+  /** How the client authenticates at the token endpoint (e.g. 'client_secret_basic'). */
   token_endpoint_auth_method?: string
+  /** The grant types the client will use. */
   grant_types?: string[]
+  /** The response types the client will use. */
   response_types?: string[]
+  /** A name to show users. */
   client_name?: string
+  /** The scopes the client may request, space-delimited. */
   scope?: string
+  /** Where the client's public keys are (for `private_key_jwt` and signed request objects). */
   jwks_uri?: string
-  jwks?: { keys: Record<string, unknown>[] }
+  /** The client's public keys by value, a JWK Set; do not use with `jwks_uri`. */
+  jwks?: {
+    /** The public keys, as JWKs (RFC 7517 §5). */
+    keys: Record<string, unknown>[]
+  }
   [field: string]: unknown
 }
 
@@ -27,8 +38,11 @@ export interface ClientMetadata {
  * `client_id`, the `client_secret` it issued, and the RFC 7592 management handle.
  */
 export interface RegisteredClient extends ClientMetadata {
+  /** The issued client identifier. */
   client_id: string
+  /** The issued client secret, when the client is confidential. */
   client_secret?: string
+  /** When the client_id was issued, seconds since the epoch. */
   client_id_issued_at?: number
   /** 0: the secret does not expire (RFC 7591 §3.2.1). */
   client_secret_expires_at?: number
@@ -40,8 +54,11 @@ export interface RegisteredClient extends ClientMetadata {
 
 /** What the management calls need of a registration: its client_id, RFC 7592 §3's URI and token. */
 export interface RegistrationHandle {
+  /** The client identifier. */
   client_id: string
+  /** Where the registration is read, updated and deleted (RFC 7592 §3). */
   registration_client_uri?: string | undefined
+  /** The Bearer token for those calls (RFC 7592 §3). */
   registration_access_token?: string | undefined
 }
 
@@ -49,6 +66,7 @@ export interface RegistrationHandle {
 export interface RegistrationOptions extends SessionOptions {
   /** RFC 7591 §3: the token the server requires for registering, sent as a Bearer token. */
   initialAccessToken?: string
+  /** Aborts the call. */
   signal?: AbortSignal
 }
 

@@ -17,7 +17,9 @@ import { signAssertion } from './jwt-assertion.js'
 
 /** The `requestObject` option: the client's private key, its JWS `alg` (default RS256) and `kid`. */
 export interface RequestObjectOptions {
+  /** The client's private key (PEM, JWK or KeyObject); the server knows its public half. */
   key: KeyLike
+  /** The JWS algorithm; default RS256. */
   alg?: AsymmetricAlgorithm
   /** Header `kid`; default the key's JWK `kid`, if any. */
   kid?: string

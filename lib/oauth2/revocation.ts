@@ -16,7 +16,7 @@ export interface TokenHintParams {
    * @see https://www.rfc-editor.org/rfc/rfc7009#section-2.1
    */
   tokenTypeHint?: 'access_token' | 'refresh_token' | (string & {})
-  /** Aborts the request. @see README.md#sessions */
+  /** Aborts the request. @see docs/sessions.md#sessions */
   signal?: AbortSignal
 }
 

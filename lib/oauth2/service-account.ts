@@ -12,7 +12,7 @@ import { spaceDelimited } from './parameters.js'
  * @see https://www.rfc-editor.org/rfc/rfc7523#section-2.1
  */
 export interface ServiceAccountKey {
-  /** Google's marker for a service-account key file. @see README.md#service-accounts-assertionclient-rfc-7523-21-jwt-bearer-grant */
+  /** Google's marker for a service-account key file. @see docs/service-accounts.md#service-accounts-assertionclient-rfc-7523-21-jwt-bearer-grant */
   type: 'service_account'
   /** The assertion's `iss` (and by default its `sub`). @see https://www.rfc-editor.org/rfc/rfc7523#section-3 */
   client_email: string
@@ -145,7 +145,7 @@ export interface ServiceAccountOptions
   extends Omit<AssertionClientOptions, 'tokenEndpoint' | 'audience' | 'issuer' | 'key' | 'scope'> {
   /**
    * The scopes the token is for, sent as the assertion's `scope` claim (where Google reads them).
-   * @see README.md#service-accounts-assertionclient-rfc-7523-21-jwt-bearer-grant
+   * @see docs/service-accounts.md#service-accounts-assertionclient-rfc-7523-21-jwt-bearer-grant
    */
   scope?: string | string[]
 }

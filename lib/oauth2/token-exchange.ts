@@ -13,34 +13,48 @@ export const TOKEN_EXCHANGE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:token
 
 /** The token type identifiers of RFC 8693 §3, for `subjectTokenType`, `actorTokenType` and `requestedTokenType`. */
 export const TOKEN_TYPES = Object.freeze({
+  /** An OAuth 2.0 access token. */
   accessToken: 'urn:ietf:params:oauth:token-type:access_token',
+  /** An OAuth 2.0 refresh token. */
   refreshToken: 'urn:ietf:params:oauth:token-type:refresh_token',
+  /** An OpenID Connect ID token. */
   idToken: 'urn:ietf:params:oauth:token-type:id_token',
+  /** A base64url-encoded SAML 1.1 assertion. */
   saml1: 'urn:ietf:params:oauth:token-type:saml1',
+  /** A base64url-encoded SAML 2.0 assertion. */
   saml2: 'urn:ietf:params:oauth:token-type:saml2',
+  /** A JWT. */
   jwt: 'urn:ietf:params:oauth:token-type:jwt',
 } as const)
 
 /** A token type identifier: one of TOKEN_TYPES, or any other URI the server knows. */
 export type TokenTypeUri = (typeof TOKEN_TYPES)[keyof typeof TOKEN_TYPES] | `${string}:${string}`
 
+/** The parameters of `exchangeToken()` (RFC 8693 §2.1). */
 export interface TokenExchangeParams {
   /** The token that represents the party on whose behalf the request is made. */
   subjectToken: string
+  /** The type of `subjectToken`, e.g. `TOKEN_TYPES.accessToken`. */
   subjectTokenType: TokenTypeUri
   /** The token of the acting party (delegation, RFC 8693 §1.1); needs `actorTokenType`. */
   actorToken?: string
+  /** The type of `actorToken`. */
   actorTokenType?: TokenTypeUri
+  /** The type of token wanted; the server chooses when absent. */
   requestedTokenType?: TokenTypeUri
   /** Logical names of the target services (§2.1 `audience`). */
   audience?: string | string[]
   /** RFC 8707 resource URIs of the target services. */
   resource?: ResourceIndicator
+  /** The scopes wanted for the issued token. */
   scope?: string | string[]
   /** Store the issued token as the client's own (and call updateToken); default false. */
   replaceToken?: boolean
+  /** Extra headers for this call. */
   headers?: Record<string, string>
+  /** Aborts the call. */
   signal?: AbortSignal
+  /** Further parameters, sent as they are. */
   extraParams?: ExtraParams
 }
 
@@ -61,11 +75,17 @@ const TOKEN_EXCHANGE_PARAMS: readonly (keyof TokenExchangeParams)[] = [
 
 /** RFC 8693 §2.2.1: the answer, whose `token_type` may be `N_A` for a token that is no access token. */
 export interface TokenExchangeResponse {
+  /** The issued token (named so even when it is not an access token). */
   access_token: string
+  /** The type of the issued token, a token type URI. */
   issued_token_type: string
+  /** How to use it: 'Bearer', or 'N_A' when it is not an access token. */
   token_type: string
+  /** Lifetime in seconds. */
   expires_in?: number
+  /** The granted scopes, space-delimited. */
   scope?: string
+  /** A refresh token, when the server issued one. */
   refresh_token?: string
   [field: string]: unknown
 }

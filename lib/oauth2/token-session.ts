@@ -21,7 +21,7 @@ import { type OAuth2Token, renewalTime, toToken } from './token.js'
  * Called after every automatic refresh or re-grant (and explicit refreshToken), awaited before
  * waiters go on. `source` is 'store' when the token was adopted from a TokenStore, saved there by
  * another client (no token call was made), else 'endpoint'.
- * @see README.md#refresh-and-updatetoken
+ * @see docs/oauth2.md#refresh-and-updatetoken
  */
 export type UpdateToken = (
   token: OAuth2Token,
@@ -40,12 +40,13 @@ export interface ObtainedToken {
   refreshToken?: string
 }
 
+/** The options every OAuth 2 client shares (OAuth2Client, AssertionClient): a session's, plus the token and its renewal. */
 export interface TokenSessionOptions extends SessionOptions {
   /** A token to start with (e.g. one persisted earlier); checked like the `token` setter. @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1 */
   token?: OAuth2Token
   /** Where the access token goes on resource requests (RFC 6750 §2); default 'header'. @see https://www.rfc-editor.org/rfc/rfc6750#section-2 */
   tokenPlacement?: TokenPlacement
-  /** Called with each renewed token, to persist it. @see README.md#refresh-and-updatetoken */
+  /** Called with each renewed token, to persist it. @see docs/oauth2.md#refresh-and-updatetoken */
   updateToken?: UpdateToken
   /** Seconds before expiry to renew (default 60; at most half the token's lifetime). @see https://www.rfc-editor.org/rfc/rfc6749#section-6 */
   leeway?: number
@@ -98,7 +99,7 @@ export abstract class TokenSession extends Session {
     if (options.token !== undefined) this.token = options.token
   }
 
-  /** The key this client shares its token under in its TokenStore; undefined without one. @see README.md#running-a-fleet */
+  /** The key this client shares its token under in its TokenStore; undefined without one. @see docs/fleet.md#running-a-fleet */
   get storeKey(): string | undefined {
     if (this.#shared === undefined) return undefined
     return this.#storeKey ?? this.defaultStoreKey()

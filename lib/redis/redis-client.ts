@@ -6,13 +6,17 @@ import { optionError } from '../http/options.js'
 
 /** What RedisTokenStore needs of an ioredis client. */
 export interface IoredisLike {
+  /** ioredis's connection state; commands are sent only when it is 'ready'. */
   status: string
+  /** ioredis's generic command call. */
   call(command: string, args: (string | number)[]): Promise<unknown>
 }
 
 /** What RedisTokenStore needs of a node-redis client (`createClient()`, v4 and later). */
 export interface NodeRedisLike {
+  /** node-redis's connection state; commands are sent only when it is true. */
   readonly isReady: boolean
+  /** node-redis's generic command call. */
   sendCommand(args: string[]): Promise<unknown>
 }
 

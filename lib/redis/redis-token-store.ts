@@ -1,5 +1,5 @@
 /**
- * A TokenStore on Redis (README "Running a fleet"): the lock is `SET NX PX` with a random owner;
+ * A TokenStore on Redis (docs/fleet.md): the lock is `SET NX PX` with a random owner;
  * the fenced save and the release are Lua scripts, so comparing the owner and writing (or
  * deleting) is one atomic step on the server.
  */
@@ -12,6 +12,7 @@ import type { TokenStore } from '../store/token-store.js'
 import { commandSender, type RedisClientLike, type SendCommand } from './redis-client.js'
 import { type TokenCodec, tokenCodec } from './token-codec.js'
 
+/** The options of a `RedisTokenStore`. */
 export interface RedisTokenStoreOptions {
   /** Prefix of every key this store writes; default 'undici-oauth:'. */
   prefix?: string
@@ -43,6 +44,27 @@ function valueTtl(token: OAuth2Token): number {
   return Math.max(1, Math.ceil(token.expires_at * 1000 - Date.now()))
 }
 
+/**
+ * A TokenStore on Redis (ioredis or node-redis v4+) for a fleet of processes: the clients of one
+ * grant share its token and renew it once between them, under a lock; with `encryptionKey` the
+ * stored tokens are JWE, not plaintext JSON.
+ * @example
+ * ```ts
+ * import { Redis } from 'ioredis'
+ * import { OAuth2Client } from 'undici-oauth'
+ * import { RedisTokenStore } from 'undici-oauth/redis'
+ *
+ * const redis = new Redis(process.env.REDIS_URL!)
+ * redis.on('error', err => console.error('redis', err.message))
+ * const client = new OAuth2Client({
+ *   clientId,
+ *   clientSecret,
+ *   tokenEndpoint,
+ *   grantType: 'client_credentials',
+ *   tokenStore: new RedisTokenStore(redis, { encryptionKey }), // encryptionKey: 32 random bytes
+ * })
+ * ```
+ */
 export class RedisTokenStore implements TokenStore {
   readonly #send: SendCommand
   readonly #prefix: string

@@ -1,5 +1,5 @@
 /**
- * Renewal with a shared TokenStore (README "Running a fleet"): run by a token session inside its
+ * Renewal with a shared TokenStore (docs/fleet.md): run by a token session inside its
  * renewal queue, so within a process it is already single-flight; the store's lock makes it
  * single-flight across processes. Read the store; adopt a newer token another process saved;
  * else lock, read again, renew, fenced save. A process that finds the lock taken polls the store

@@ -5,10 +5,11 @@ import type { TokenStore } from './token-store.js'
 /** What a renewal does when the store fails: renew alone ('local') or reject ('fail'). */
 export type StoreErrorPolicy = 'local' | 'fail'
 
+/** The options that put a client's token in a shared TokenStore (a fleet of processes, one renewal). */
 export interface TokenStoreOptions {
   /** Shares the token and its renewal with every client on the same store and key. */
   tokenStore?: TokenStore
-  /** The key in the store; default derived from the grant (README "Running a fleet"). */
+  /** The key in the store; default derived from the grant (docs/fleet.md). */
   storeKey?: string
   /** Default 'local': renew with this process's own single flight, warning once per outage. */
   onStoreError?: StoreErrorPolicy

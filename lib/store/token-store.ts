@@ -39,6 +39,15 @@ interface Lock {
 /**
  * A TokenStore for the clients of one process (several clients of one grant then make one token
  * call between them). Tokens are kept as JSON copies, so no client shares an object with another.
+ * @example
+ * ```ts
+ * const store = new MemoryTokenStore()
+ * // two clients of one grant in one process: one token call between them, one renewal at expiry
+ * const options = { clientId, clientSecret, tokenEndpoint, grantType: 'client_credentials', tokenStore: store } as const
+ * await using reports = new OAuth2Client(options)
+ * await using billing = new OAuth2Client(options)
+ * await Promise.all([reports.get('https://api.example.com/reports'), billing.get('https://api.example.com/invoices')])
+ * ```
  */
 export class MemoryTokenStore implements TokenStore {
   readonly #tokens = new Map<string, string>()

@@ -1,5 +1,5 @@
 /**
- * The README's service-account example (RFC 7523 §2.1 JWT bearer grant), run as a test by
+ * The service-account example of docs/service-accounts.md (RFC 7523 §2.1 JWT bearer grant), run as a test by
  * test/oauth2/assertion-client.test.ts against a loopback token endpoint.
  *
  *   npx tsx scripts/examples/service-account.ts <service-account.json> <api-url> [scope]
@@ -14,12 +14,12 @@ export async function callWithServiceAccount(
   apiUrl: string,
   scope = 'https://www.googleapis.com/auth/cloud-platform',
 ): Promise<{ status: number; body: unknown }> {
-  // --- README example starts here
+  // --- docs/service-accounts.md example starts here
   // The key file Google issued, e.g. process.env.GOOGLE_APPLICATION_CREDENTIALS
   await using client = AssertionClient.fromServiceAccount(path, { scope })
   // No token call: the first request signs an assertion and obtains a token, later ones renew it.
   const response = await client.get(apiUrl)
-  // --- README example ends here
+  // --- docs/service-accounts.md example ends here
   return { status: response.statusCode, body: await response.body.json() }
 }
 

@@ -509,7 +509,7 @@ t.test('options are validated at construction, each message naming its option', 
   }
 })
 
-t.test('acceptance 4: the README service-account example, run against the loopback endpoint', async t => {
+t.test('acceptance 4: the docs/service-accounts.md example, run against the loopback endpoint', async t => {
   const conf = JSON.parse(
     readFileSync(new URL('../fixtures/keys/service-account.json', import.meta.url), 'utf8'),
   )

@@ -1,6 +1,7 @@
 /**
- * The README's TypeScript snippets, as written there, each in its own block; what a snippet takes
- * from its surroundings is declared first. They must compile under strict + exactOptionalPropertyTypes.
+ * The TypeScript snippets of the README (its tour), of the guides in docs/ and of the TSDoc
+ * examples in lib/, as written there, each in its own block; what a snippet takes from its
+ * surroundings is declared first. They must compile under strict + exactOptionalPropertyTypes.
  */
 import { readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
@@ -10,6 +11,7 @@ import { request } from 'undici'
 import {
   AssertionClient,
   ClientSecretJWT,
+  MemoryTokenStore,
   OAuth1Client,
   OAuth2Client,
   type OAuth2Token,
@@ -30,6 +32,8 @@ declare const accessToken: string
 declare const passphrase: string
 declare const savedRefreshToken: string
 declare const t: string
+declare const token: string
+declare const tokenSecret: string
 declare const type: string
 declare const redirectUri: string
 declare const issuer: string
@@ -38,6 +42,43 @@ declare const initialAccessToken: string
 declare const store: {
   load(id: string): Promise<OAuth2Token>
   save(id: string, token: OAuth2Token): Promise<void>
+}
+
+// README: a tour
+{
+  // OAuth 2.0 client credentials: the first request obtains a token, renewals follow by themselves.
+  await using client = new OAuth2Client({
+    clientId: 'your-client-id',
+    clientSecret: 'your-client-secret',
+    tokenEndpoint: 'https://as.example.com/oauth/token',
+    grantType: 'client_credentials',
+  })
+  const { statusCode, body } = await client.get('https://api.example.com/v1/me')
+  console.log(statusCode, await body.json())
+  const response = await client.fetch('https://api.example.com/v1/items') // undici's fetch, same pool and token
+  console.log(await response.json())
+
+  // OAuth 1.0a: every request signed (RFC 5849).
+  await using signed = new OAuth1Client({ clientId, clientSecret, token, tokenSecret })
+  await signed.post('https://api.example.com/1.1/statuses', { form: { status: 'hello' } })
+}
+
+// TSDoc example of MemoryTokenStore (lib/store/token-store.ts)
+{
+  const store = new MemoryTokenStore()
+  const options = {
+    clientId,
+    clientSecret,
+    tokenEndpoint,
+    grantType: 'client_credentials',
+    tokenStore: store,
+  } as const
+  await using reports = new OAuth2Client(options)
+  await using billing = new OAuth2Client(options)
+  await Promise.all([
+    reports.get('https://api.example.com/reports'),
+    billing.get('https://api.example.com/invoices'),
+  ])
 }
 
 // Sessions

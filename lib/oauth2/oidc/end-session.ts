@@ -7,6 +7,7 @@ import { checkKnownKeys } from '../../http/options.js'
 import { appendQuery } from '../../http/syntax.js'
 import { appendParams, spaceDelimited } from '../parameters.js'
 
+/** The parameters of `createEndSessionUrl()` (OpenID Connect RP-Initiated Logout 1.0 §2). */
 export interface EndSessionUrlParams {
   /** The ID token to hint with; default the current token's `id_token`. */
   idTokenHint?: string

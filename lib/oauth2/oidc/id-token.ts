@@ -10,18 +10,31 @@ import { tokenHash } from './token-hash.js'
 
 /** The claims of a validated ID token (OpenID Connect Core §2). */
 export interface IdTokenClaims {
+  /** Issuer identifier; equals the provider's issuer. */
   iss: string
+  /** Subject: the user's identifier at the provider, unique per issuer. */
   sub: string
+  /** Audience; contains the client's `client_id`. */
   aud: string | string[]
+  /** Expiry, seconds since the epoch. */
   exp: number
+  /** Issue time, seconds since the epoch. */
   iat: number
+  /** Not valid before, seconds since the epoch. */
   nbf?: number
+  /** When the user authenticated, seconds since the epoch (required with `max_age`). */
   auth_time?: number
+  /** The `nonce` of the authorization request, echoed back. */
   nonce?: string
+  /** Authorized party: the client the token was issued to, when `aud` names several. */
   azp?: string
+  /** Authentication context class reference. */
   acr?: string
+  /** Authentication methods references (e.g. 'pwd', 'otp'). */
   amr?: string[]
+  /** Hash of the access token issued with it (OpenID Connect Core §3.2.2.9). */
   at_hash?: string
+  /** Hash of the code issued with it in a hybrid response (OpenID Connect Core §3.3.2.11). */
   c_hash?: string
   [claim: string]: unknown
 }

@@ -11,6 +11,7 @@ import { firstHeader } from '../../http/headers.js'
 
 /** UserInfo claims (OpenID Connect Core §5.1); `sub` is always there. */
 export interface UserinfoClaims {
+  /** Subject; must equal the ID token's `sub` (OpenID Connect Core §5.3.2). */
   sub: string
   [claim: string]: unknown
 }
