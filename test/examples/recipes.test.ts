@@ -310,7 +310,7 @@ t.test('each script run without its inputs prints its usage and exits 2', async 
           const child = spawn(process.execPath, ['--import', 'tsx', path], {
             env: { PATH: process.env['PATH'] ?? '' },
             stdio: ['ignore', 'ignore', 'pipe'],
-            timeout: 20_000,
+            timeout: 60_000, // generous: only a machine under heavy load comes near it
           })
           let stderr = ''
           child.stderr.on('data', chunk => {
