@@ -158,8 +158,9 @@ export type PollAnswer =
 const BUSY_STATUS = new Set([429, 503])
 
 /**
- * Reads an answer to the device access token request. Any other error (`access_denied`,
- * `expired_token`, ...) is thrown as the endpoint's OAuthError, as fetchToken's are.
+ * Reads an answer to the device access token request; a 2xx that carries `error` is read as that
+ * error (GitHub's answers). Any other error (`access_denied`, `expired_token`, ...) is thrown as
+ * the endpoint's OAuthError, as fetchToken's are.
  */
 export function readPollAnswer(
   response: EndpointResponse,
