@@ -3,7 +3,7 @@
  * answer (§3.2), the device access token request (§3.4) and what each answer to it means (§3.5).
  * The polling itself is device-polling.ts; client authentication is added by the caller.
  */
-import { InvalidResponseError } from '../errors.js'
+import { InvalidResponseError, OAuthError } from '../errors.js'
 import { type EndpointResponse, endpointError, parseJsonObject } from '../http/endpoint-errors.js'
 import { firstHeader } from '../http/headers.js'
 import { argumentError, checkKnownParams } from '../http/options.js'
@@ -165,8 +165,9 @@ export type PollAnswer =
 const BUSY_STATUS = new Set([429, 503])
 
 /**
- * Reads an answer to the device access token request. Any other error (`access_denied`,
- * `expired_token`, ...) is thrown as the endpoint's OAuthError, as fetchToken's are.
+ * Reads an answer to the device access token request; a 2xx that carries `error` is read as that
+ * error (GitHub's answers). Any other error (`access_denied`, `expired_token`, ...) is thrown as
+ * the endpoint's OAuthError, as fetchToken's are.
  */
 export function readPollAnswer(
   response: EndpointResponse,
@@ -174,11 +175,28 @@ export function readPollAnswer(
   secrets: readonly (string | undefined)[],
 ): PollAnswer {
   const { statusCode } = response
-  if (statusCode >= 200 && statusCode <= 299) return { token: parseTokenResponse(response, sentAt, secrets) }
+  if (statusCode >= 200 && statusCode <= 299) {
+    try {
+      return { token: parseTokenResponse(response, sentAt, secrets) }
+    } catch (error) {
+      // RFC 8628 §3.5 sends these errors with 400 (RFC 6749 §5.2), but GitHub answers every poll
+      // with 200 and the error in the body; they mean the same there: wait and ask again.
+      return waitOrThrow(error)
+    }
+  }
   if (BUSY_STATUS.has(statusCode)) {
     return { wait: 'busy', retryAfter: retryAfter(firstHeader(response.headers, 'retry-after')) }
   }
-  const error = endpointError(response, 'token endpoint', secrets)
-  if (error.error === 'authorization_pending' || error.error === 'slow_down') return { wait: error.error }
+  return waitOrThrow(endpointError(response, 'token endpoint', secrets))
+}
+
+/** `authorization_pending` and `slow_down` ask the poll to wait (RFC 8628 §3.5); any other error ends it. */
+function waitOrThrow(error: unknown): PollAnswer {
+  if (
+    error instanceof OAuthError &&
+    (error.error === 'authorization_pending' || error.error === 'slow_down')
+  ) {
+    return { wait: error.error }
+  }
   throw error
 }
