@@ -307,7 +307,12 @@ t.test('each script run without its inputs prints its usage and exits 2', async 
       name =>
         new Promise<{ name: string; code: number | null; stderr: string }>((resolve, reject) => {
           const path = fileURLToPath(new URL(`../../scripts/examples/${name}.ts`, import.meta.url))
-          const child = spawn(process.execPath, ['--import', 'tsx', path], {
+          // The script runs as a user runs it (tsx), without the runner's hooks and coverage: tap
+          // puts NODE_OPTIONS and NODE_V8_COVERAGE back into every child's environment, and c8
+          // merges every process's coverage of a lib/ file by URL, so tsx's transform of the same
+          // file would garble its counts. `env -u` removes them; env then becomes the program.
+          const unset = ['-u', 'NODE_OPTIONS', '-u', 'NODE_V8_COVERAGE']
+          const child = spawn('env', [...unset, process.execPath, '--import', 'tsx', path], {
             env: { PATH: process.env['PATH'] ?? '' },
             stdio: ['ignore', 'ignore', 'pipe'],
             timeout: 60_000, // generous: only a machine under heavy load comes near it
