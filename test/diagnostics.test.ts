@@ -11,7 +11,9 @@ import { createPublicKey } from 'node:crypto'
 import diagnostics_channel from 'node:diagnostics_channel'
 import { readFileSync } from 'node:fs'
 import t, { type Test } from 'tap'
+import { errorCode } from '../lib/diagnostics/error-code.js'
 import { publishDpopNonceRetry } from '../lib/diagnostics/publish.js'
+import { OAuthError } from '../lib/errors.js'
 import {
   AssertionClient,
   DIAGNOSTICS_CHANNELS,
@@ -631,6 +633,26 @@ t.test('the assertion client: first token, explicit, re-grant, with its client i
   keepToken(sa.token)
 })
 
+t.test('error codes: the code, else the class name, else the type of what was thrown', async t => {
+  t.equal(errorCode(new OAuthError('x', { error: 'invalid_grant' })), 'ERR_OAUTH')
+  t.equal(errorCode(Object.assign(new Error('x'), { code: 'ECONNRESET' })), 'ECONNRESET')
+  t.equal(errorCode(new RangeError('x')), 'RangeError')
+  t.equal(errorCode('a string'), 'string')
+  t.equal(errorCode(null), 'object')
+
+  // A compliance hook that throws a plain Error fails the traced call with its class name.
+  await using hooked = client({ grantType: 'client_credentials' })
+  hooked.registerComplianceHook('access_token_response', () => {
+    throw new TypeError('the hook refused it')
+  })
+  const at = mark()
+  await t.rejects(hooked.fetchToken(), TypeError)
+  const [call] = tokenCalls(since(at))
+  t.same(call?.events, FAILED_EVENTS)
+  t.match(call?.last, { errorCode: 'TypeError', reason: 'explicit' })
+  t.notOk('oauthError' in call!.last)
+})
+
 t.test('DPoP nonce retry: the publisher, called as the DPoP code will call it', async t => {
   const at = mark()
   const who = () => ({ clientType: 'OAuth2Client', clientId: 'dpop-client' })
@@ -703,8 +725,14 @@ t.test('without subscribers nothing is published and no message is built', async
   }
   publishDpopNonceRetry(who, 'resource', { method: 'GET', url: new URL(rs.url) })
   t.equal(asked, 0, 'the client is not even asked who it is')
-  const c = client({ grantType: 'client_credentials', scope: 'api:read' })
-  t.equal(await getData(c), 200)
+  const store = new MemoryTokenStore()
+  const c = client({ scope: 'openid api:read', tokenStore: store, storeKey: 'alice' })
+  await c.fetchToken(undefined, { ...TEST_USER })
+  await dropAccessToken(c.token!.access_token)
+  t.equal(await getData(c), 200, 'a 401 retry through the store, unobserved')
+  await using adopter = client({ scope: 'openid api:read', tokenStore: store, storeKey: 'alice' })
+  t.equal(await getData(adopter), 200, 'an adoption, unobserved')
   await c.close()
+  await c.destroy()
   t.equal(seen.length, at, 'no event reached anyone')
 })
