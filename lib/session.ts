@@ -3,7 +3,6 @@
  * #dispatch, #settle) stays inside the class, where moved out every request would pay an
  * indirection, and every public method carries its TSDoc.
  */
-
 import { performance } from 'node:perf_hooks'
 import { inspect } from 'node:util'
 import type { Dispatcher } from 'undici'
