@@ -1,4 +1,16 @@
 export {
+  DIAGNOSTICS_CHANNELS,
+  type DiagnosticsClient,
+  type DpopNonceRetryMessage,
+  type RenewalWaitMessage,
+  type SessionCloseMessage,
+  type StoreAdoptMessage,
+  type StoreLockWaitMessage,
+  type TokenRequestMessage,
+  type TokenRequestReason,
+  type UnauthorizedRetryMessage,
+} from './diagnostics/channels.js'
+export {
   ClientClosedError,
   IdTokenValidationError,
   InsecureTransportError,

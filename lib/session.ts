@@ -3,8 +3,10 @@
  * #dispatch, #settle) stays inside the class, where moved out every request would pay an
  * indirection, and every public method carries its TSDoc.
  */
+import { performance } from 'node:perf_hooks'
 import { inspect } from 'node:util'
 import type { Dispatcher } from 'undici'
+import { type DescribeClient, publishSessionClose } from './diagnostics/publish.js'
 import { ClientClosedError } from './errors.js'
 import { abandonable } from './http/abandonable.js'
 import { closedSessionInterceptor, credentialsInterceptor } from './http/credentials-interceptor.js'
@@ -83,6 +85,11 @@ export class Session implements AsyncDisposable {
   readonly #inFlight = new InFlight()
   #closed = false
   #closing: Promise<void> | undefined
+  /** Who this session's diagnostics events are about, asked only when one is published. @see docs/observability.md */
+  protected readonly describeClient: DescribeClient = () => ({
+    clientType: this.constructor.name,
+    clientId: this.clientId,
+  })
   /**
    * The transport rule is checked before the credentials are made (no token is fetched for a
    * request that may not carry it) and again after the last hook that may rewrite the URL (the
@@ -371,19 +378,37 @@ export class Session implements AsyncDisposable {
   /** Stops new requests, lets in-flight ones finish, then closes every socket the session owns. @see docs/oauth2.md#closing */
   close(): Promise<void> {
     this.#closed = true
-    this.#closing ??= this.#inFlight
-      .close()
-      .then(() => this.#owned?.close())
-      .then(() => this.#inFlight.idle())
+    if (this.#closing === undefined) {
+      const started = performance.now()
+      const inFlight = this.#inFlight.unanswered
+      this.#closing = this.#inFlight
+        .close()
+        .then(() => this.#owned?.close())
+        .then(() => {
+          this.#inFlight.idle()
+          publishSessionClose(this.describeClient, 'close', inFlight, performance.now() - started)
+        })
+    }
     return this.#closing
   }
 
   /** Aborts in-flight requests with `reason` and closes every socket the session owns. @see docs/oauth2.md#closing */
   async destroy(reason: Error = new ClientClosedError('the client was destroyed')): Promise<void> {
+    const started = performance.now()
+    const inFlight = this.#inFlight.unanswered
     this.#closed = true
     this.#lifetime.abort(reason)
     this.#inFlight.abortAll(reason)
     await this.#owned?.destroy(reason)
+    publishSessionClose(this.describeClient, 'destroy', inFlight, performance.now() - started)
+  }
+
+  /**
+   * The client identifier diagnostics events name (RFC 6749 §2.2): public by definition; a plain
+   * Session has none. @see docs/observability.md
+   */
+  protected get clientId(): string | undefined {
+    return undefined
   }
 
   /** close(), for `await using`. @see docs/oauth2.md#closing */

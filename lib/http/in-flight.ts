@@ -46,6 +46,11 @@ export class InFlight {
     return abort
   }
 
+  /** Requests and fetches started and not yet answered. */
+  get unanswered(): number {
+    return this.#unanswered
+  }
+
   /** A request or fetch has its final answer (or failed): close() need not wait for it any more. */
   answered(): void {
     if (--this.#unanswered === 0) this.#whenAnswered?.()

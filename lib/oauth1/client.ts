@@ -292,6 +292,10 @@ export class OAuth1Client extends Session {
     })
   }
 
+  protected override get clientId(): string | undefined {
+    return this.#clientId
+  }
+
   protected override describe(): Record<string, unknown> {
     return {
       ...super.describe(),

@@ -1,3 +1,5 @@
+import type { TokenRequestReason } from '../diagnostics/channels.js'
+import { renewalReason, traceTokenRequest } from '../diagnostics/token-request.js'
 import { InvalidOptionError } from '../errors.js'
 import { endpointError } from '../http/endpoint-errors.js'
 import { checkOneOf, checkPositiveNumber, checkString, checkUrl, optionError } from '../http/options.js'
@@ -28,7 +30,7 @@ import {
   serviceAccountClientOptions,
 } from './service-account.js'
 import { type OAuth2Token, parseTokenResponse } from './token.js'
-import { type ObtainedToken, TokenSession } from './token-session.js'
+import { type ObtainedToken, type RenewalTrigger, TokenSession } from './token-session.js'
 
 export { ASSERTION_CLIENT_OPTIONS, type AssertionClientOptions } from './assertion-client-options.js'
 export type { ServiceAccountOptions } from './service-account.js'
@@ -202,7 +204,10 @@ export class AssertionClient extends TokenSession {
    * @see https://www.rfc-editor.org/rfc/rfc7523#section-2.1
    */
   fetchToken(options: { signal?: AbortSignal } = {}): Promise<OAuth2Token> {
-    return this.renewExclusive((deadline, notAfter) => this.#exchange(deadline, notAfter), options.signal)
+    return this.renewExclusive(
+      (deadline, notAfter) => this.#exchange(deadline, notAfter, 'explicit'),
+      options.signal,
+    )
   }
 
   /**
@@ -229,38 +234,55 @@ export class AssertionClient extends TokenSession {
 
   /** A new assertion grant (RFC 7523 §2.1): the assertion client has no refresh token. */
   protected override async obtain(
-    _current: OAuth2Token | undefined,
+    current: OAuth2Token | undefined,
     deadline: AbortSignal,
     notAfter: number,
+    trigger: RenewalTrigger,
   ): Promise<ObtainedToken> {
-    return { token: await this.#exchange(deadline, notAfter) }
+    return {
+      token: await this.#exchange(deadline, notAfter, renewalReason(trigger, current !== undefined, false)),
+    }
   }
 
   /**
    * RFC 7521 §4.1 / RFC 7523 §2.1: grant_type, assertion and scope, with client authentication
    * when configured. The assertion is signed inside `authenticate`, which runs for every attempt,
-   * so a retried call (tokenRetries) carries a new assertion and jti, never a replayed one.
+   * so a retried call (tokenRetries) carries a new assertion and jti, never a replayed one. The
+   * call is traced on the token-request channel with `reason` (docs/observability.md).
    */
-  async #exchange(deadline: AbortSignal, notAfter: number | undefined): Promise<OAuth2Token> {
-    const { response, sentAt, sent } = await this.callEndpoint({
-      label: 'token endpoint',
-      url: this.#tokenEndpoint,
-      headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: this.#grantType }),
-      authenticate: async ({ url, headers, body }) => {
-        body!.set('assertion', await this.#sign())
-        appendParams(body!, { scope: this.#scope })
-        await this.#authMethod?.authenticate(
-          { method: 'POST', url, headers, body: body! },
-          { clientId: this.#clientId, clientSecret: this.#clientSecret },
-        )
-      },
-      signal: deadline,
-      notAfter,
-      failure: endpointError,
-      secrets: this.secrets(),
+  async #exchange(
+    deadline: AbortSignal,
+    notAfter: number | undefined,
+    reason: TokenRequestReason,
+  ): Promise<OAuth2Token> {
+    const describe = () => ({
+      ...this.describeClient(),
+      grantType: this.#grantType,
+      reason,
+      endpoint: this.#tokenEndpoint,
     })
-    const token = parseTokenResponse(response, sentAt, [...sent, ...this.secrets()])
+    const send = () =>
+      this.callEndpoint({
+        label: 'token endpoint',
+        url: this.#tokenEndpoint,
+        headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: this.#grantType }),
+        authenticate: async ({ url, headers, body }) => {
+          body!.set('assertion', await this.#sign())
+          appendParams(body!, { scope: this.#scope })
+          await this.#authMethod?.authenticate(
+            { method: 'POST', url, headers, body: body! },
+            { clientId: this.#clientId, clientSecret: this.#clientSecret },
+          )
+        },
+        signal: deadline,
+        notAfter,
+        failure: endpointError,
+        secrets: this.secrets(),
+      })
+    const token = await traceTokenRequest(describe, send, ({ response, sentAt, sent }) =>
+      parseTokenResponse(response, sentAt, [...sent, ...this.secrets()]),
+    )
     this.storeToken(token)
     return token
   }
@@ -278,6 +300,10 @@ export class AssertionClient extends TokenSession {
       headers: this.#header,
       expiresIn: this.#expiresIn,
     })
+  }
+
+  protected override get clientId(): string | undefined {
+    return this.#clientId
   }
 
   protected override secrets(): (string | undefined)[] {

@@ -6,6 +6,9 @@
  * mutual TLS). They all go through lib/http/endpoint.ts; the wire messages are built and read by
  * the RFC-named modules beside this one.
  */
+import type { TokenRequestReason } from '../diagnostics/channels.js'
+import type { DescribeClient } from '../diagnostics/publish.js'
+import { traceTokenRequest } from '../diagnostics/token-request.js'
 import { InvalidOptionError } from '../errors.js'
 import type { EndpointCall, EndpointResult } from '../http/endpoint.js'
 import { endpointError } from '../http/endpoint-errors.js'
@@ -58,12 +61,22 @@ export interface ClientEndpointsSetup {
    * mutual TLS and so the server's mTLS aliases, whatever the client authentication method.
    */
   certificateBoundTokens: boolean
+  /** The client, as its token calls' diagnostics name it (docs/observability.md). */
+  client: DescribeClient
 }
 
 /** What a call returns: the endpoint's answer and the values to redact from anything shown of it. */
 export interface ClientEndpointResult extends EndpointResult {
   /** The secrets the request carried, as sent, and those the client holds. */
   redact: (string | undefined)[]
+}
+
+/** A call ready to send: its client authentication method, URL, headers and body, after the request hook. */
+interface PreparedCall {
+  methodName: string
+  target: URL
+  headers: Record<string, string>
+  body: URLSearchParams
 }
 
 /** One authenticated POST per call; see ClientEndpointCall for what varies between endpoints. */
@@ -100,7 +113,41 @@ export class ClientEndpoints {
     body: URLSearchParams,
     call: ClientEndpointCall,
   ): Promise<ClientEndpointResult> {
-    const { send, credentials, authMethods, selected, hooks, secrets } = this.#setup
+    return this.#send(await this.#prepare(given, body, call), call)
+  }
+
+  /**
+   * A token-endpoint call (RFC 6749 §3.2) as post() makes it, traced on the token-request
+   * TracingChannel with `reason` (docs/observability.md); `read` turns the answer into the
+   * caller's value inside the trace, so an unusable answer fails the traced call.
+   */
+  async token<R>(
+    given: string | undefined,
+    body: URLSearchParams,
+    call: ClientEndpointCall,
+    reason: TokenRequestReason,
+    read: (result: ClientEndpointResult) => R,
+  ): Promise<R> {
+    const prepared = await this.#prepare(given, body, call)
+    return traceTokenRequest(
+      () => ({
+        ...this.#setup.client(),
+        grantType: prepared.body.get('grant_type') ?? '',
+        reason,
+        endpoint: prepared.target,
+      }),
+      () => this.#send(prepared, call),
+      read,
+    )
+  }
+
+  /** The call's URL (an error when none is known) and headers, then its request hook. */
+  async #prepare(
+    given: string | undefined,
+    body: URLSearchParams,
+    call: ClientEndpointCall,
+  ): Promise<PreparedCall> {
+    const { selected, hooks } = this.#setup
     const methodName = call.auth === 'revocation' ? selected.revocation : selected.token
     const url = given ?? this.#endpointUrl(call, methodName)
     if (url === undefined) {
@@ -108,26 +155,34 @@ export class ClientEndpoints {
         `no ${call.label}: set the \`${call.option}\` option or use OAuth2Client.discover()`,
       )
     }
-    let target = new URL(url)
-    let headers: Record<string, string> = {
+    const target = new URL(url)
+    const headers: Record<string, string> = {
       accept: 'application/json',
       'content-type': 'application/x-www-form-urlencoded',
       ...call.headers,
     }
-    if (call.requestHook !== undefined && hooks.has(call.requestHook)) {
-      const hooked = await hooks.run(call.requestHook, { url: target.href, headers, body: body.toString() })
-      target = new URL(hooked.url)
-      headers = { ...hooked.headers }
-      body = new URLSearchParams(hooked.body)
+    if (call.requestHook === undefined || !hooks.has(call.requestHook)) {
+      return { methodName, target, headers, body }
     }
+    const hooked = await hooks.run(call.requestHook, { url: target.href, headers, body: body.toString() })
+    return {
+      methodName,
+      target: new URL(hooked.url),
+      headers: { ...hooked.headers },
+      body: new URLSearchParams(hooked.body),
+    }
+  }
+
+  async #send(prepared: PreparedCall, call: ClientEndpointCall): Promise<ClientEndpointResult> {
+    const { send, credentials, authMethods, hooks, secrets } = this.#setup
     // The client's constructor checked that a method serves every selected name; none is ever removed.
-    const method = authMethods.get(methodName)!
+    const method = authMethods.get(prepared.methodName)!
     const responseHook = call.responseHook
     const result = await send({
       label: call.label,
-      url: target,
-      headers,
-      body,
+      url: prepared.target,
+      headers: prepared.headers,
+      body: prepared.body,
       authenticate: attempt =>
         method.authenticate(
           { method: 'POST', url: attempt.url, headers: attempt.headers, body: attempt.body! },

@@ -7,6 +7,8 @@
  * verb of the protocol and its extensions, each a few lines delegating, each with its TSDoc.
  */
 
+import type { TokenRequestReason } from '../diagnostics/channels.js'
+import { renewalReason } from '../diagnostics/token-request.js'
 import { ClientClosedError, InvalidArgumentError, InvalidResponseError } from '../errors.js'
 import { endpointError, parseJsonObject } from '../http/endpoint-errors.js'
 import { checkKnownParams, checkString, optionError } from '../http/options.js'
@@ -94,7 +96,7 @@ import {
   type TokenExchangeResponse,
   tokenExchangeRequest,
 } from './token-exchange.js'
-import { type ObtainedToken, TokenSession } from './token-session.js'
+import { type ObtainedToken, type RenewalTrigger, TokenSession } from './token-session.js'
 
 /** The options are declared with their checks; OAuth2Client's users find the type here too. */
 export type { OAuth2ClientOptions }
@@ -168,6 +170,7 @@ export class OAuth2Client extends TokenSession {
       metadata: () => this.#metadata,
       explicitEndpoints: this.#settings.explicitEndpoints,
       certificateBoundTokens: readCertificateBinding(options, selected),
+      client: this.describeClient,
     })
     if (
       options.tokenStore !== undefined &&
@@ -292,13 +295,14 @@ export class OAuth2Client extends TokenSession {
    */
   fetchToken(url?: string, params: FetchTokenParams = {}): Promise<OAuth2Token> {
     if (this.closed) return Promise.reject(new ClientClosedError())
-    return this.#fetchToken(url, params, undefined)
+    return this.#fetchToken(url, params, undefined, 'explicit')
   }
 
   async #fetchToken(
     url: string | undefined,
     params: FetchTokenParams,
     notAfter: number | undefined,
+    reason: TokenRequestReason,
   ): Promise<OAuth2Token> {
     checkFetchTokenArguments(url, params)
     const request = fetchTokenRequest(params, {
@@ -329,14 +333,13 @@ export class OAuth2Client extends TokenSession {
       )
     }
     const { headers, signal } = params
-    const { response, sentAt, redact } = await this.#endpoints.post(url, request.body, {
-      ...TOKEN_ENDPOINT,
-      headers,
-      signal,
-      notAfter,
-      responseHook: 'access_token_response',
-    })
-    const token = parseTokenResponse(response, sentAt, redact)
+    const token = await this.#endpoints.token(
+      url,
+      request.body,
+      { ...TOKEN_ENDPOINT, headers, signal, notAfter, responseHook: 'access_token_response' },
+      reason,
+      ({ response, sentAt, redact }) => parseTokenResponse(response, sentAt, redact),
+    )
     // OpenID Connect Core §3.1.3.3: a code exchanged with a nonce, or for an `openid` scope, brings an ID token.
     const authentication =
       nonce !== undefined ||
@@ -359,7 +362,7 @@ export class OAuth2Client extends TokenSession {
     }
     return this.renewExclusive(
       (deadline, notAfter) =>
-        this.#refresh(url, params, deadline, notAfter).then(obtained =>
+        this.#refresh(url, params, deadline, notAfter, 'explicit').then(obtained =>
           this.announceToken(obtained, undefined),
         ),
       params.signal,
@@ -371,22 +374,28 @@ export class OAuth2Client extends TokenSession {
     params: RefreshTokenParams,
     deadline: AbortSignal,
     notAfter: number,
+    reason: TokenRequestReason,
   ): Promise<ObtainedToken> {
     const { body, refreshToken } = refreshTokenRequest(
       params,
       this.token?.refresh_token,
       this.#settings.resource,
     )
-    const { response, sentAt, redact } = await this.#endpoints.post(url, body, {
-      ...TOKEN_ENDPOINT,
-      headers: params.headers,
-      signal: deadline,
-      notAfter,
-      refresh: true,
-      requestHook: 'refresh_token_request',
-      responseHook: 'refresh_token_response',
-    })
-    const token = parseTokenResponse(response, sentAt, redact)
+    const token = await this.#endpoints.token(
+      url,
+      body,
+      {
+        ...TOKEN_ENDPOINT,
+        headers: params.headers,
+        signal: deadline,
+        notAfter,
+        refresh: true,
+        requestHook: 'refresh_token_request',
+        responseHook: 'refresh_token_response',
+      },
+      reason,
+      ({ response, sentAt, redact }) => parseTokenResponse(response, sentAt, redact),
+    )
     // RFC 6749 §6: without a new refresh token, the old one stays valid.
     token.refresh_token ??= refreshToken
     const current = this.token
@@ -416,13 +425,17 @@ export class OAuth2Client extends TokenSession {
     current: OAuth2Token | undefined,
     deadline: AbortSignal,
     notAfter: number,
+    trigger: RenewalTrigger,
   ): Promise<ObtainedToken> {
-    if (current?.refresh_token !== undefined) return this.#refresh(undefined, {}, deadline, notAfter)
+    if (current?.refresh_token !== undefined) {
+      return this.#refresh(undefined, {}, deadline, notAfter, renewalReason(trigger, true, true))
+    }
     return {
       token: await this.#fetchToken(
         undefined,
         { grantType: this.#settings.grantType, signal: deadline },
         notAfter,
+        renewalReason(trigger, current !== undefined, false),
       ),
     }
   }
@@ -491,16 +504,20 @@ export class OAuth2Client extends TokenSession {
     if (this.closed) throw new ClientClosedError()
     const { device_code } = checkDeviceAuthorization(authorization)
     checkKnownParams('pollDeviceToken option', options, ['signal'])
-    const token = await pollUntilApproved(authorization, async () => {
-      const { response, sentAt, redact } = await this.#endpoints.post(
-        undefined,
-        deviceTokenRequest(device_code),
-        // The answer that issues the token consumes the device code: like a refresh token, it is
-        // sent again only when it provably never arrived; the poll reads every answer itself.
-        { ...TOKEN_ENDPOINT, signal: options.signal, refresh: true, returnFailures: true },
-      )
-      return readPollAnswer(response, sentAt, redact)
-    }, [options.signal, this.lifetime])
+    const token = await pollUntilApproved(
+      authorization,
+      () =>
+        this.#endpoints.token(
+          undefined,
+          deviceTokenRequest(device_code),
+          // The answer that issues the token consumes the device code: like a refresh token, it is
+          // sent again only when it provably never arrived; the poll reads every answer itself.
+          { ...TOKEN_ENDPOINT, signal: options.signal, refresh: true, returnFailures: true },
+          'device-poll',
+          ({ response, sentAt, redact }) => readPollAnswer(response, sentAt, redact),
+        ),
+      [options.signal, this.lifetime],
+    )
     const replaced = this.token
     this.storeToken(token)
     return this.announceToken({ token }, replaced)
@@ -513,16 +530,21 @@ export class OAuth2Client extends TokenSession {
   async exchangeToken(params: TokenExchangeParams): Promise<TokenExchangeResponse> {
     if (this.closed) throw new ClientClosedError()
     const body = tokenExchangeRequest(params)
-    const { response, sentAt, redact } = await this.#endpoints.post(undefined, body, {
-      ...TOKEN_ENDPOINT,
-      headers: params.headers,
-      signal: params.signal,
-    })
-    const issued = readTokenExchangeResponse(response, redact)
+    const { issued, sentAt, statusCode } = await this.#endpoints.token(
+      undefined,
+      body,
+      { ...TOKEN_ENDPOINT, headers: params.headers, signal: params.signal },
+      'exchange',
+      ({ response, sentAt, redact }) => ({
+        issued: readTokenExchangeResponse(response, redact),
+        sentAt,
+        statusCode: response.statusCode,
+      }),
+    )
     if (params.replaceToken !== true) return issued
     const token = toToken(issued, sentAt, reason => {
       throw new InvalidResponseError(`the exchanged token cannot be the client's own: ${reason}`, {
-        statusCode: response.statusCode,
+        statusCode,
       })
     })
     const replaced = this.token
@@ -667,6 +689,10 @@ export class OAuth2Client extends TokenSession {
     } finally {
       await client.close()
     }
+  }
+
+  protected override get clientId(): string | undefined {
+    return this.#clientId
   }
 
   protected override secrets(): (string | undefined)[] {

@@ -1,5 +1,7 @@
 /** The renewal queue: one token renewal at a time (RFC 6749 §6 refresh or a repeated grant), shared by concurrent callers. */
+import { performance } from 'node:perf_hooks'
 import PQueue from 'p-queue'
+import { type DescribeClient, publishRenewalWait } from '../diagnostics/publish.js'
 import { RequestTimeoutError } from '../errors.js'
 import { abandonable } from '../http/abandonable.js'
 
@@ -7,6 +9,12 @@ import { abandonable } from '../http/abandonable.js'
 export type Renewal<T> = (signal: AbortSignal, notAfter: number) => Promise<T>
 
 const ignore = () => {}
+
+/** The pending automatic renewal and how many callers joined it (docs/observability.md). */
+interface PendingRenewal<T> {
+  promise: Promise<T>
+  waiters: number
+}
 
 /**
  * One serialized renewal queue per client (docs/design.md "Token renewal"). Every token-endpoint call that
@@ -19,27 +27,37 @@ const ignore = () => {}
 export class RefreshQueue<T> {
   readonly #queue = new PQueue({ concurrency: 1 })
   readonly #deadline: () => number
-  #shared: Promise<T> | undefined
+  readonly #who: DescribeClient
+  #shared: PendingRenewal<T> | undefined
 
-  /** `deadline`: ms each renewal may take, read when it starts. */
-  constructor(deadline: () => number) {
+  /** `deadline`: ms each renewal may take, read when it starts; `who`: the client, for diagnostics. */
+  constructor(deadline: () => number, who: DescribeClient) {
     this.#deadline = deadline
+    this.#who = who
   }
 
-  /** Joins the pending automatic renewal, or queues one. `signal` only abandons this caller's wait. */
+  /**
+   * Joins the pending automatic renewal, or queues one. `signal` only abandons this caller's wait.
+   * When it settles, how many callers joined it and how long it kept them is published.
+   */
   shared(renewal: Renewal<T>, signal?: AbortSignal): Promise<T> {
     if (signal?.aborted) return Promise.reject(signal.reason)
     let pending = this.#shared
     if (pending === undefined) {
-      pending = this.#enqueue(renewal)
-      this.#shared = pending
-      const settled = pending
-      const clear = () => {
+      const started = performance.now()
+      const settled: PendingRenewal<T> = { promise: this.#enqueue(renewal), waiters: 0 }
+      this.#shared = pending = settled
+      const clear = (failure?: { error: unknown }) => {
         if (this.#shared === settled) this.#shared = undefined
+        publishRenewalWait(this.#who, settled.waiters, performance.now() - started, failure)
       }
-      settled.then(clear, clear)
+      settled.promise.then(
+        () => clear(),
+        (error: unknown) => clear({ error }),
+      )
     }
-    return abandonable(pending, signal)
+    pending.waiters++
+    return abandonable(pending.promise, signal)
   }
 
   /** Queues a renewal of its own (an explicit refreshToken call), after any pending one. */

@@ -1,4 +1,6 @@
 /** A session that carries an OAuth 2.0 access token (RFC 6750 via bearer.ts) and renews it (RFC 6749 §6). */
+import { performance } from 'node:perf_hooks'
+import { publishUnauthorizedRetry } from '../diagnostics/publish.js'
 import { ClientClosedError, InvalidOptionError, MissingTokenError, TokenExpiredError } from '../errors.js'
 import { checkFunction, checkOneOf, type OptionNames, optionError } from '../http/options.js'
 import type { PreparedRequest } from '../http/prepared-request.js'
@@ -40,6 +42,12 @@ export interface ObtainedToken {
   refreshToken?: string
 }
 
+/**
+ * Why an automatic renewal runs: the token is due (or there is none yet), or a resource answered
+ * 401 `invalid_token` (RFC 6750 §3.1). The token call names it (docs/observability.md).
+ */
+export type RenewalTrigger = 'due' | 'unauthorized'
+
 /** The options every OAuth 2 client shares (OAuth2Client, AssertionClient): a session's, plus the token and its renewal. */
 export interface TokenSessionOptions extends SessionOptions {
   /** A token to start with (e.g. one persisted earlier); checked like the `token` setter. @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1 */
@@ -75,7 +83,7 @@ export abstract class TokenSession extends Session {
   readonly #placement: TokenPlacement
   readonly #updateToken: UpdateToken | undefined
   readonly #leeway: number
-  readonly #renewals = new RefreshQueue<OAuth2Token>(() => this.timeout)
+  readonly #renewals = new RefreshQueue<OAuth2Token>(() => this.timeout, this.describeClient)
   #token: OAuth2Token | undefined
   /** Epoch ms after which the token is renewed before use; -Infinity without a token. */
   #renewAt = Number.NEGATIVE_INFINITY
@@ -178,12 +186,13 @@ export abstract class TokenSession extends Session {
   /**
    * Gets and stores a new token for an automatic renewal (a refresh or a new grant); runs inside
    * the queue, one at a time, and the renewal then announces it. `current` is the token in use
-   * (undefined when there is none yet).
+   * (undefined when there is none yet); `trigger` says why, for the token call's diagnostics.
    */
   protected abstract obtain(
     current: OAuth2Token | undefined,
     deadline: AbortSignal,
     notAfter: number,
+    trigger: RenewalTrigger,
   ): Promise<ObtainedToken>
 
   /**
@@ -199,7 +208,7 @@ export abstract class TokenSession extends Session {
   #activeToken(signal?: AbortSignal): Promise<OAuth2Token> {
     const token = this.#token
     if (token !== undefined && Date.now() < this.#renewAt) return Promise.resolve(token)
-    return this.#renewShared(token?.access_token, signal)
+    return this.#renewShared(token?.access_token, signal, 'due')
   }
 
   /** Runs an explicit renewal of its own through the queue, after any renewal in progress. */
@@ -212,15 +221,23 @@ export abstract class TokenSession extends Session {
    * Joins or starts the shared renewal of the token whose access token was `stale`. Inside the
    * queue it re-checks first: if another renewal already replaced that token, it does nothing.
    */
-  #renewShared(stale: string | undefined, signal: AbortSignal | undefined): Promise<OAuth2Token> {
+  #renewShared(
+    stale: string | undefined,
+    signal: AbortSignal | undefined,
+    trigger: RenewalTrigger,
+  ): Promise<OAuth2Token> {
     return this.#renewals.shared((deadline, notAfter) => {
       const current = this.#token
       if (current !== undefined && current.access_token !== stale && Date.now() < this.#renewAt) {
         return Promise.resolve(current)
       }
-      if (this.#shared !== undefined) return this.#renewThroughStore(this.#shared, stale, deadline, notAfter)
+      if (this.#shared !== undefined) {
+        return this.#renewThroughStore(this.#shared, stale, deadline, notAfter, trigger)
+      }
       if (!this.canRenew()) return Promise.reject(this.#cannotRenew())
-      return this.obtain(current, deadline, notAfter).then(obtained => this.announceToken(obtained, current))
+      return this.obtain(current, deadline, notAfter, trigger).then(obtained =>
+        this.announceToken(obtained, current),
+      )
     }, signal)
   }
 
@@ -238,6 +255,7 @@ export abstract class TokenSession extends Session {
     stale: string | undefined,
     deadline: AbortSignal,
     notAfter: number,
+    trigger: RenewalTrigger,
   ): Promise<OAuth2Token> {
     const replaced = this.#token
     let refreshToken: string | undefined
@@ -247,11 +265,12 @@ export abstract class TokenSession extends Session {
       install: token => this.storeToken(token),
       canRenew: () => this.canRenew(),
       obtain: async () => {
-        const obtained = await this.obtain(this.#token, deadline, notAfter)
+        const obtained = await this.obtain(this.#token, deadline, notAfter, trigger)
         refreshToken = obtained.refreshToken
         return obtained.token
       },
       cannotRenew: () => this.#cannotRenew(),
+      client: this.describeClient,
     }
     const { token, source } = await shared.renew(site, this.storeKey!, this.timeout, deadline, notAfter)
     if (source === 'store') {
@@ -290,7 +309,9 @@ export abstract class TokenSession extends Session {
     if (!isInvalidTokenChallenge(response.headers['www-authenticate']) || !this.canRenew()) return false
     const used = accessTokenIn(request, this.#placement)
     if (used === undefined) return false
-    await this.#renewShared(used, signal)
+    const started = performance.now()
+    await this.#renewShared(used, signal, 'unauthorized')
+    publishUnauthorizedRetry(this.describeClient, request, performance.now() - started)
     return true
   }
 

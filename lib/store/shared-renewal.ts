@@ -5,6 +5,9 @@
  * else lock, read again, renew, fenced save. A process that finds the lock taken polls the store
  * with a bounded backoff until the holder's token appears or the lock frees.
  */
+import { performance } from 'node:perf_hooks'
+import type { StoreAdoptMessage } from '../diagnostics/channels.js'
+import { type DescribeClient, publishStoreAdopt, publishStoreLockWait } from '../diagnostics/publish.js'
 import { OAuthError, TokenStoreError } from '../errors.js'
 import type { OAuth2Token } from '../oauth2-token.js'
 import type { StoreErrorPolicy } from './store-options.js'
@@ -39,6 +42,8 @@ export interface RenewalSite {
   obtain(): Promise<OAuth2Token>
   /** The error when the session has no means to renew. */
   cannotRenew(): Error
+  /** The session, as its diagnostics events name it (docs/observability.md). */
+  client: DescribeClient
 }
 
 /** Where the renewed token came from: a token call of this process, or another's save. */
@@ -76,14 +81,14 @@ export class SharedRenewal {
     let stored: OAuth2Token | undefined
     try {
       stored = await call(() => this.#store.get(key))
-      if (stored !== undefined && site.adoptable(stored)) return { token: stored, source: 'store' }
+      if (stored !== undefined && site.adoptable(stored)) return adopted(site, stored, 'before-lock')
       if (!site.canRenew() && !(stored !== undefined && isNewer(stored, site.current()))) {
         throw site.cannotRenew()
       }
       owner = await call(() => this.#store.lock(key, lockTtl))
       if (owner === undefined) {
         const waited = await this.#wait(site, key, lockTtl, call, signal)
-        if ('token' in waited) return { token: waited.token, source: 'store' }
+        if ('token' in waited) return adopted(site, waited.token, 'lock-wait')
         owner = waited.owner
       }
       // Someone may have saved between our read and our lock.
@@ -95,7 +100,7 @@ export class SharedRenewal {
     }
     if (stored !== undefined && site.adoptable(stored)) {
       this.#releaseQuietly(key, owner)
-      return { token: stored, source: 'store' }
+      return adopted(site, stored, 'after-lock')
     }
     // Renew from the newest refresh token in the fleet: another process may have rotated ours.
     if (stored !== undefined && isNewer(stored, site.current())) site.install(stored)
@@ -138,7 +143,7 @@ export class SharedRenewal {
     try {
       const newer = await call(() => this.#store.get(key))
       if (newer !== undefined && newer.access_token !== token.access_token && site.adoptable(newer)) {
-        return { token: newer, source: 'store' }
+        return adopted(site, newer, 'save-refused')
       }
     } catch (err) {
       this.#warn(err)
@@ -148,7 +153,8 @@ export class SharedRenewal {
 
   /**
    * Polls until the holder's token appears (adopted) or the lock is ours (the holder failed, or
-   * died and its TTL passed). Bounded by the renewal deadline: `signal` ends the wait.
+   * died and its TTL passed). Bounded by the renewal deadline: `signal` ends the wait. How long
+   * it waited, and how it ended, is published (docs/observability.md).
    */
   async #wait(
     site: RenewalSite,
@@ -157,18 +163,32 @@ export class SharedRenewal {
     call: <T>(operation: () => Promise<T>) => Promise<T>,
     signal: AbortSignal,
   ): Promise<{ token: OAuth2Token } | { owner: string }> {
+    const started = performance.now()
+    let polls = 0
+    let outcome: 'adopted' | 'locked' | 'failed' = 'failed'
     let delay = POLL_FIRST_MS
     let lockTried = Date.now()
-    for (;;) {
-      await sleep(delay, signal)
-      delay = Math.min(delay * 2, POLL_MAX_MS)
-      const stored = await call(() => this.#store.get(key))
-      if (stored !== undefined && site.adoptable(stored)) return { token: stored }
-      if (Date.now() - lockTried >= LOCK_RETRY_MS) {
-        lockTried = Date.now()
-        const owner = await call(() => this.#store.lock(key, lockTtl))
-        if (owner !== undefined) return { owner }
+    try {
+      for (;;) {
+        await sleep(delay, signal)
+        delay = Math.min(delay * 2, POLL_MAX_MS)
+        polls++
+        const stored = await call(() => this.#store.get(key))
+        if (stored !== undefined && site.adoptable(stored)) {
+          outcome = 'adopted'
+          return { token: stored }
+        }
+        if (Date.now() - lockTried >= LOCK_RETRY_MS) {
+          lockTried = Date.now()
+          const owner = await call(() => this.#store.lock(key, lockTtl))
+          if (owner !== undefined) {
+            outcome = 'locked'
+            return { owner }
+          }
+        }
       }
+    } finally {
+      publishStoreLockWait(site.client, outcome, polls, performance.now() - started)
     }
   }
 
@@ -226,6 +246,12 @@ export class SharedRenewal {
   #releaseQuietly(key: string, owner: string): void {
     this.#store.release(key, owner).catch(() => {})
   }
+}
+
+/** A token another client saved, taken in place of a token call (published at its `stage`). */
+function adopted(site: RenewalSite, token: OAuth2Token, stage: StoreAdoptMessage['stage']): Renewed {
+  publishStoreAdopt(site.client, stage)
+  return { token, source: 'store' }
 }
 
 /**

@@ -4,6 +4,9 @@ import { getEventListeners } from 'node:events'
 import t from 'tap'
 import { RefreshQueue } from '../../lib/oauth2/refresh-queue.js'
 
+/** The client its diagnostics events would name (test/diagnostics.test.ts subscribes to them). */
+const who = () => ({ clientType: 'RefreshQueueTest', clientId: undefined })
+
 function deferred<T>() {
   let resolve!: (value: T) => void
   let reject!: (err: unknown) => void
@@ -15,7 +18,7 @@ function deferred<T>() {
 }
 
 t.test('shared: concurrent callers join one renewal and get its result', async t => {
-  const queue = new RefreshQueue<string>(() => 1_000)
+  const queue = new RefreshQueue<string>(() => 1_000, who)
   let runs = 0
   const gate = deferred<string>()
   const renewal = () => {
@@ -35,7 +38,7 @@ t.test('shared: concurrent callers join one renewal and get its result', async t
 })
 
 t.test('exclusive renewals run one at a time, after the pending shared one', async t => {
-  const queue = new RefreshQueue<string>(() => 1_000)
+  const queue = new RefreshQueue<string>(() => 1_000, who)
   const order: string[] = []
   let running = 0
   let most = 0
@@ -59,7 +62,7 @@ t.test('exclusive renewals run one at a time, after the pending shared one', asy
 })
 
 t.test('a failed renewal rejects every waiter with the same error and leaves the queue usable', async t => {
-  const queue = new RefreshQueue<string>(() => 1_000)
+  const queue = new RefreshQueue<string>(() => 1_000, who)
   const failure = new Error('invalid_grant')
   const waiting = Array.from({ length: 10 }, () =>
     queue.shared(() => Promise.reject(failure)).catch((err: unknown) => err),
@@ -70,7 +73,7 @@ t.test('a failed renewal rejects every waiter with the same error and leaves the
 })
 
 t.test('each renewal has its own deadline: its signal aborts and its waiters reject', async t => {
-  const queue = new RefreshQueue<string>(() => 50)
+  const queue = new RefreshQueue<string>(() => 50, who)
   let seen: AbortSignal | undefined
   let notAfter = 0
   const started = Date.now()
@@ -91,7 +94,7 @@ t.test('each renewal has its own deadline: its signal aborts and its waiters rej
 })
 
 t.test("a caller's signal abandons only its own wait; the renewal goes on for the others", async t => {
-  const queue = new RefreshQueue<string>(() => 1_000)
+  const queue = new RefreshQueue<string>(() => 1_000, who)
   const gate = deferred<string>()
   const controller = new AbortController()
   const leaving = Array.from({ length: 30 }, () => queue.shared(() => gate.promise, controller.signal))

@@ -35,6 +35,7 @@ function site(options: { stale?: string; delay?: number; next?: string; fail?: E
       return token
     },
     cannotRenew: () => new Error('cannot renew'),
+    client: () => ({ clientType: 'RenewalSiteTest', clientId: undefined }),
   }
   return { value, calls }
 }
