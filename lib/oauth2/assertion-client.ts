@@ -242,6 +242,8 @@ export class AssertionClient extends TokenSession {
    * so a retried call (tokenRetries) carries a new assertion and jti, never a replayed one.
    */
   async #exchange(deadline: AbortSignal, notAfter: number | undefined): Promise<OAuth2Token> {
+    // RFC 9449 §5: with a DPoP key, each attempt carries a proof; §8's nonce error is repeated once.
+    const dpop = this.dpop?.endpoint(this.#tokenEndpoint, 'POST')
     const { response, sentAt, sent } = await this.callEndpoint({
       label: 'token endpoint',
       url: this.#tokenEndpoint,
@@ -254,13 +256,15 @@ export class AssertionClient extends TokenSession {
           { method: 'POST', url, headers, body: body! },
           { clientId: this.#clientId, clientSecret: this.#clientSecret },
         )
+        dpop?.prove({ url, headers, body })
       },
+      ...(dpop === undefined ? {} : { repeatOnce: dpop.repeatOnce }),
       signal: deadline,
       notAfter,
       failure: endpointError,
       secrets: this.secrets(),
     })
-    const token = parseTokenResponse(response, sentAt, [...sent, ...this.secrets()])
+    const token = parseTokenResponse(response, sentAt, [...sent, ...this.secrets()], this.acceptedTokenTypes)
     this.storeToken(token)
     return token
   }

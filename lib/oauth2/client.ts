@@ -99,7 +99,12 @@ import { type ObtainedToken, TokenSession } from './token-session.js'
 /** The options are declared with their checks; OAuth2Client's users find the type here too. */
 export type { OAuth2ClientOptions }
 
-const TOKEN_ENDPOINT = { label: 'token endpoint', option: 'tokenEndpoint', field: 'token_endpoint' } as const
+const TOKEN_ENDPOINT = {
+  label: 'token endpoint',
+  option: 'tokenEndpoint',
+  field: 'token_endpoint',
+  dpop: true,
+} as const
 const REVOCATION_ENDPOINT = {
   label: 'revocation endpoint',
   option: 'revocationEndpoint',
@@ -168,6 +173,7 @@ export class OAuth2Client extends TokenSession {
       metadata: () => this.#metadata,
       explicitEndpoints: this.#settings.explicitEndpoints,
       certificateBoundTokens: readCertificateBinding(options, selected),
+      dpop: this.dpop,
     })
     if (
       options.tokenStore !== undefined &&
@@ -282,6 +288,7 @@ export class OAuth2Client extends TokenSession {
     return buildAuthorizationUrl(url ?? this.#metadata.authorization_endpoint, params, {
       clientId: this.#clientId,
       ...this.#settings,
+      dpopJkt: this.dpopThumbprint,
     })
   }
 
@@ -336,7 +343,7 @@ export class OAuth2Client extends TokenSession {
       notAfter,
       responseHook: 'access_token_response',
     })
-    const token = parseTokenResponse(response, sentAt, redact)
+    const token = parseTokenResponse(response, sentAt, redact, this.acceptedTokenTypes)
     // OpenID Connect Core §3.1.3.3: a code exchanged with a nonce, or for an `openid` scope, brings an ID token.
     const authentication =
       nonce !== undefined ||
@@ -386,7 +393,7 @@ export class OAuth2Client extends TokenSession {
       requestHook: 'refresh_token_request',
       responseHook: 'refresh_token_response',
     })
-    const token = parseTokenResponse(response, sentAt, redact)
+    const token = parseTokenResponse(response, sentAt, redact, this.acceptedTokenTypes)
     // RFC 6749 §6: without a new refresh token, the old one stays valid.
     token.refresh_token ??= refreshToken
     const current = this.token
@@ -499,7 +506,7 @@ export class OAuth2Client extends TokenSession {
         // sent again only when it provably never arrived; the poll reads every answer itself.
         { ...TOKEN_ENDPOINT, signal: options.signal, refresh: true, returnFailures: true },
       )
-      return readPollAnswer(response, sentAt, redact)
+      return readPollAnswer(response, sentAt, redact, this.acceptedTokenTypes)
     }, [options.signal, this.lifetime])
     const replaced = this.token
     this.storeToken(token)
@@ -520,11 +527,16 @@ export class OAuth2Client extends TokenSession {
     })
     const issued = readTokenExchangeResponse(response, redact)
     if (params.replaceToken !== true) return issued
-    const token = toToken(issued, sentAt, reason => {
-      throw new InvalidResponseError(`the exchanged token cannot be the client's own: ${reason}`, {
-        statusCode: response.statusCode,
-      })
-    })
+    const token = toToken(
+      issued,
+      sentAt,
+      reason => {
+        throw new InvalidResponseError(`the exchanged token cannot be the client's own: ${reason}`, {
+          statusCode: response.statusCode,
+        })
+      },
+      this.acceptedTokenTypes,
+    )
     const replaced = this.token
     this.storeToken(token)
     await this.announceToken({ token }, replaced)
@@ -536,7 +548,11 @@ export class OAuth2Client extends TokenSession {
    * object (RFC 9101 §5) when the client has the `requestObject` option.
    */
   async #authorizationRequest(params: AuthorizationUrlParams, caller: string): Promise<AuthorizationRequest> {
-    const request = authorizationRequest(params, { clientId: this.#clientId, ...this.#settings }, caller)
+    const request = authorizationRequest(
+      params,
+      { clientId: this.#clientId, ...this.#settings, dpopJkt: this.dpopThumbprint },
+      caller,
+    )
     const signer = this.#settings.requestObject
     if (signer === undefined) return request
     return {
