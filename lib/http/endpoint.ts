@@ -146,7 +146,11 @@ export async function callEndpoint(
   if (call.repeatOnce?.(read) === true) {
     raw = await send()
     headers = raw.headers as Record<string, string | string[]>
-    read = { statusCode: raw.statusCode, headers, body: await readCappedText(raw, MAX_OAUTH_BODY, call.label) }
+    read = {
+      statusCode: raw.statusCode,
+      headers,
+      body: await readCappedText(raw, MAX_OAUTH_BODY, call.label),
+    }
     call.repeatOnce(read)
   }
   const response = call.review === undefined ? read : await call.review(read)

@@ -33,7 +33,11 @@ function signingKey(key: DpopKey): SignKeyObjectInput {
   const digest = DIGESTS[key.alg]
   if (key.alg.startsWith('ES')) return { key: key.privateKey, dsaEncoding: 'ieee-p1363' }
   if (key.alg.startsWith('PS') && digest !== null) {
-    return { key: key.privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: SALT_LENGTHS[digest]! }
+    return {
+      key: key.privateKey,
+      padding: constants.RSA_PKCS1_PSS_PADDING,
+      saltLength: SALT_LENGTHS[digest]!,
+    }
   }
   return { key: key.privateKey }
 }

@@ -140,7 +140,8 @@ export function readDpopOption(value: unknown): DpopKey | undefined {
   if (value === undefined) return undefined
   const { privateKey, alg: given } = readKey(value)
   // An RSA-PSS-only key (rsa-pss) has no JWK form to send in the proof's header.
-  const alg = given === undefined || privateKey.asymmetricKeyType === 'rsa-pss' ? defaultAlgorithm(privateKey) : given
+  const alg =
+    given === undefined || privateKey.asymmetricKeyType === 'rsa-pss' ? defaultAlgorithm(privateKey) : given
   try {
     assertKeyFitsAlgorithm(privateKey, alg as AsymmetricAlgorithm)
   } catch (err) {

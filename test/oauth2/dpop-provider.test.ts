@@ -12,6 +12,7 @@ import { request } from 'undici'
 import { AssertionClient } from '../../lib/oauth2/assertion-client.js'
 import { OAuth2Client } from '../../lib/oauth2/client.js'
 import { type DpopResource, introspectAt, startDpopResource } from '../fixtures/dpop-resource.js'
+import { oauthError } from '../fixtures/match.js'
 import {
   DEFAULT_CLIENTS,
   JWT_BEARER_GRANT,
@@ -108,58 +109,61 @@ t.test('the same token presented as Bearer is refused', async t => {
   t.equal(rs.counters.refused['bound token presented as Bearer'], 1)
 })
 
-t.test('code + PKCE: dpop_jkt on the URL and the pushed request, token bound, refreshes keep the key', async t => {
-  const client = new OAuth2Client({
-    clientId: pub.client_id,
-    redirectUri: REDIRECT_URI,
-    scope: 'openid offline_access api:read',
-    authorizationEndpoint: op.urls.authorization,
-    tokenEndpoint: op.urls.token,
-    pushedAuthorizationRequestEndpoint: op.urls.pushedAuthorization,
-    metadata: { issuer: op.issuer, jwks_uri: op.urls.jwks },
-    dpop: true,
-  })
-  t.teardown(() => client.close())
-  const jkt = client.dpopThumbprint!
-  const plain = client.createAuthorizationUrl()
-  t.equal(new URL(plain.url).searchParams.get('dpop_jkt'), jkt, 'dpop_jkt on the URL')
-  const pushed = await client.pushAuthorizationRequest()
-  const redirect = await op.driveAuthorization(pushed.url)
-  const token = await client.fetchToken(undefined, {
-    authorizationResponse: redirect,
-    state: pushed.state,
-    codeVerifier: pushed.codeVerifier,
-    nonce: pushed.nonce,
-  })
-  t.equal(token.token_type, 'DPoP')
-  t.ok(token.refresh_token, 'a refresh token')
-  t.equal((await introspect(token.access_token)).jkt, jkt, 'access token cnf.jkt')
-  rs.reset()
-  const first = await client.get(`${rs.url}/me`)
-  t.equal(first.statusCode, 200)
-  await first.body.dump()
-  // A public client's refresh token is bound to the key (RFC 9449 §5): two refreshes in a row.
-  for (let i = 0; i < 2; i++) {
-    const before = client.token!.refresh_token
-    const refreshed = await client.refreshToken()
-    t.equal(refreshed.token_type, 'DPoP', `refresh ${i + 1}: DPoP`)
-    t.not(refreshed.refresh_token, before, `refresh ${i + 1}: rotated`)
-    t.equal((await introspect(refreshed.access_token)).jkt, jkt, `refresh ${i + 1}: same jkt`)
-    const after = await client.get(`${rs.url}/me`)
-    t.equal(after.statusCode, 200, `refresh ${i + 1}: resource accepts the new token`)
-    await after.body.dump()
-  }
-  t.same(rs.counters.refused, {})
-  // A plain authorization URL drove too: its code is bound the same way.
-  const redirect2 = await op.driveAuthorization(plain.url)
-  const token2 = await client.fetchToken(undefined, {
-    authorizationResponse: redirect2,
-    state: plain.state,
-    codeVerifier: plain.codeVerifier,
-    nonce: plain.nonce,
-  })
-  t.equal((await introspect(token2.access_token)).jkt, jkt)
-})
+t.test(
+  'code + PKCE: dpop_jkt on the URL and the pushed request, token bound, refreshes keep the key',
+  async t => {
+    const client = new OAuth2Client({
+      clientId: pub.client_id,
+      redirectUri: REDIRECT_URI,
+      scope: 'openid offline_access api:read',
+      authorizationEndpoint: op.urls.authorization,
+      tokenEndpoint: op.urls.token,
+      pushedAuthorizationRequestEndpoint: op.urls.pushedAuthorization,
+      metadata: { issuer: op.issuer, jwks_uri: op.urls.jwks },
+      dpop: true,
+    })
+    t.teardown(() => client.close())
+    const jkt = client.dpopThumbprint!
+    const plain = client.createAuthorizationUrl()
+    t.equal(new URL(plain.url).searchParams.get('dpop_jkt'), jkt, 'dpop_jkt on the URL')
+    const pushed = await client.pushAuthorizationRequest()
+    const redirect = await op.driveAuthorization(pushed.url)
+    const token = await client.fetchToken(undefined, {
+      authorizationResponse: redirect,
+      state: pushed.state,
+      codeVerifier: pushed.codeVerifier,
+      nonce: pushed.nonce,
+    })
+    t.equal(token.token_type, 'DPoP')
+    t.ok(token.refresh_token, 'a refresh token')
+    t.equal((await introspect(token.access_token)).jkt, jkt, 'access token cnf.jkt')
+    rs.reset()
+    const first = await client.get(`${rs.url}/me`)
+    t.equal(first.statusCode, 200)
+    await first.body.dump()
+    // A public client's refresh token is bound to the key (RFC 9449 §5): two refreshes in a row.
+    for (let i = 0; i < 2; i++) {
+      const before = client.token!.refresh_token
+      const refreshed = await client.refreshToken()
+      t.equal(refreshed.token_type, 'DPoP', `refresh ${i + 1}: DPoP`)
+      t.not(refreshed.refresh_token, before, `refresh ${i + 1}: rotated`)
+      t.equal((await introspect(refreshed.access_token)).jkt, jkt, `refresh ${i + 1}: same jkt`)
+      const after = await client.get(`${rs.url}/me`)
+      t.equal(after.statusCode, 200, `refresh ${i + 1}: resource accepts the new token`)
+      await after.body.dump()
+    }
+    t.same(rs.counters.refused, {})
+    // A plain authorization URL drove too: its code is bound the same way.
+    const redirect2 = await op.driveAuthorization(plain.url)
+    const token2 = await client.fetchToken(undefined, {
+      authorizationResponse: redirect2,
+      state: plain.state,
+      codeVerifier: plain.codeVerifier,
+      nonce: plain.nonce,
+    })
+    t.equal((await introspect(token2.access_token)).jkt, jkt)
+  },
+)
 
 t.test('a client with another key cannot use the bound refresh token', async t => {
   const client = new OAuth2Client({
@@ -181,9 +185,10 @@ t.test('a client with another key cannot use the bound refresh token', async t =
   })
   const thief = new OAuth2Client({ clientId: pub.client_id, tokenEndpoint: op.urls.token, dpop: true })
   t.teardown(() => thief.close())
-  await t.rejects(thief.refreshToken(undefined, { refreshToken: token.refresh_token! }), {
-    error: 'invalid_grant',
-  })
+  await t.rejects(
+    thief.refreshToken(undefined, { refreshToken: token.refresh_token! }),
+    oauthError('invalid_grant'),
+  )
 })
 
 t.test('AssertionClient: the jwt-bearer grant with DPoP', async t => {
