@@ -10,8 +10,22 @@ import { InvalidOptionError } from '../errors.js'
 import { optionError } from '../http/options.js'
 import { type AsymmetricAlgorithm, assertKeyFitsAlgorithm, toPrivateKey } from '../keys.js'
 
-/** The JWS algorithms a DPoP proof may be signed with here (RFC 9449 §4.2: asymmetric only). */
-export const DPOP_ALGORITHMS = [
+/** A JWS algorithm for DPoP proofs (RFC 9449 §4.2: asymmetric only; RFC 7518 §3.1, RFC 8037 §3.1). */
+export type DpopAlgorithm =
+  | 'ES256'
+  | 'ES384'
+  | 'ES512'
+  | 'EdDSA'
+  | 'Ed25519'
+  | 'RS256'
+  | 'RS384'
+  | 'RS512'
+  | 'PS256'
+  | 'PS384'
+  | 'PS512'
+
+/** Every DpopAlgorithm, for the option check. */
+const DPOP_ALGORITHMS: readonly DpopAlgorithm[] = [
   'ES256',
   'ES384',
   'ES512',
@@ -23,10 +37,7 @@ export const DPOP_ALGORITHMS = [
   'PS256',
   'PS384',
   'PS512',
-] as const
-
-/** A JWS algorithm for DPoP proofs (RFC 9449 §4.2). */
-export type DpopAlgorithm = (typeof DPOP_ALGORITHMS)[number]
+]
 
 /**
  * A DPoP key pair: both halves as WebCrypto CryptoKeys or node KeyObjects.
