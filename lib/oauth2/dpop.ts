@@ -85,13 +85,13 @@ const CURVE_ALGORITHMS: Record<string, DpopAlgorithm> = {
 function defaultAlgorithm(key: KeyObject): DpopAlgorithm {
   const type = key.asymmetricKeyType
   if (type === 'ec') {
-    const alg = CURVE_ALGORITHMS[key.asymmetricKeyDetails?.namedCurve ?? '']
+    const alg = CURVE_ALGORITHMS[String(key.asymmetricKeyDetails?.namedCurve)]
     if (alg !== undefined) return alg
   }
   if (type === 'ed25519') return 'EdDSA'
   if (type === 'rsa') return 'RS256'
   throw new InvalidOptionError(
-    `option \`dpop\`: a ${type ?? 'unknown'} key cannot sign DPoP proofs; use an EC (P-256, P-384, P-521), Ed25519 or RSA key`,
+    `option \`dpop\`: a ${String(type)} key cannot sign DPoP proofs; use an EC (P-256, P-384, P-521), Ed25519 or RSA key`,
   )
 }
 

@@ -16,6 +16,7 @@ const other = generateKeyPairSync('ec', { namedCurve: 'P-256' })
 const weakRsa = generateKeyPairSync('rsa', { modulusLength: 1024 })
 const pss = generateKeyPairSync('rsa-pss', { modulusLength: 2048 })
 const x25519 = generateKeyPairSync('x25519')
+const secp256k1 = generateKeyPairSync('ec', { namedCurve: 'secp256k1' })
 const privateJwk = await exportJWK(ec.privateKey)
 const publicJwk = await exportJWK(ec.publicKey)
 
@@ -46,6 +47,7 @@ const refused: [string, unknown, RegExp][] = [
   ['a 1024-bit RSA key', weakRsa, /at least 2048 bits/],
   ['an RSA-PSS-only key', pss, /a rsa-pss key cannot sign DPoP proofs/],
   ['an X25519 key', x25519, /a x25519 key cannot sign DPoP proofs/],
+  ['a secp256k1 key', secp256k1, /a ec key cannot sign DPoP proofs/],
   ['a secret JWK', { kty: 'oct', k: 'c2VjcmV0', d: 'x' }, /option `dpop`/],
 ]
 

@@ -157,6 +157,16 @@ t.test('a token endpoint answering use_dpop_nonce forever: one repeat, then its 
   })
   await t.rejects(c.fetchToken(), oauthError('use_dpop_nonce'))
   t.equal(calls, 1)
+  // A 400 that is not JSON names no error: not repeated either.
+  calls = 0
+  server.respond((_request, res) => {
+    calls++
+    res.statusCode = 400
+    res.setHeader('dpop-nonce', 'n-x')
+    res.end('<html>bad request</html>')
+  })
+  await t.rejects(c.fetchToken())
+  t.equal(calls, 1)
 })
 
 t.test('a DPoP-bound token challenged invalid_token is renewed once, beside the nonce repeat', async t => {
@@ -264,4 +274,21 @@ t.test('the thumbprint is RFC 7638 for EC, OKP and RSA keys', async t => {
     const read = readDpopOption(keys)!
     t.equal(read.thumbprint, await calculateJwkThumbprint(await exportJWK(keys.publicKey)))
   }
+})
+
+t.test('fetch with a proof: an answer cut short still reaches the caller as an error', async t => {
+  server.respond((_request, res) => {
+    res.writeHead(200, { 'content-length': '100', 'dpop-nonce': 'cut' })
+    res.write('x')
+    setTimeout(() => res.socket?.destroy(), 10)
+  })
+  const c = client({ token: dpopToken })
+  const response = await c.fetch(`${server.url}/cut`)
+  t.equal(response.status, 200)
+  await t.rejects(response.arrayBuffer())
+  // The nonce of that answer was learned: the next proof to this origin carries it.
+  server.respond((_request, res) => json(res, { ok: true }))
+  const before = server.seen.length
+  await (await c.fetch(`${server.url}/next`)).arrayBuffer()
+  t.equal(decodeJwt(server.seen[before]!.headers.dpop as string).nonce, 'cut')
 })
