@@ -4,6 +4,7 @@ import { availableParallelism, loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
 import { request } from 'undici'
 import { CLIENTS, type ClientSpec, type LiveClient, type Target } from './clients.js'
+import { dpopBench, dpopTable } from './dpop.js'
 import { type LoadResult, runLoad, startServerProcess } from './harness.js'
 import { signingBench } from './signing.js'
 import { soakBench } from './soak.js'
@@ -151,6 +152,9 @@ async function main() {
   if (served.withoutAuthorization > 0)
     throw new Error(`${served.withoutAuthorization} resource requests arrived without credentials`)
 
+  console.log('DPoP-protected GETs (interleaved rounds, paired with the hand baseline)')
+  const dpop = await dpopBench(server, REQUESTS, ROUNDS, MAX_RUN_MS)
+
   console.log('OAuth 1 signing')
   const signing = signingBench(SIGNATURES, ROUNDS)
   console.log('refresh stampede')
@@ -181,11 +185,23 @@ async function main() {
   const ours2 = row('OAuth2Client.get (bearer)')
   const ours1 = row('OAuth1Client.get (HMAC-SHA1, header)')
   const peers = clients.filter(client => client.kind === 'peer')
+  const oursDpop = dpop.find(row => row.kind === 'ours')!
+  const peerDpop = dpop.find(row => row.kind === 'peer')!
   const acceptance = [
     check(
       'OAuth2Client bearer GET >= 0.95x raw undici at c=64, >= 0.90x at c=1',
       ours2.c64.ratio >= 0.95 && ours2.c1.ratio >= 0.9,
       `c=64 ${ours2.c64.ratio}x, c=1 ${ours2.c1.ratio}x`,
+    ),
+    check(
+      'OAuth2Client DPoP GET >= 0.90x the hand baseline (raw undici + node:crypto ES256 proof) at c=1 and c=64',
+      oursDpop.c1.ratio >= 0.9 && oursDpop.c64.ratio >= 0.9,
+      `c=1 ${oursDpop.c1.ratio}x, c=64 ${oursDpop.c64.ratio}x`,
+    ),
+    check(
+      'OAuth2Client DPoP GET ahead of openid-client fetchProtectedResource with DPoP at c=1 and c=64',
+      oursDpop.c1.rps > peerDpop.c1.rps && oursDpop.c64.rps > peerDpop.c64.rps,
+      `${oursDpop.c1.rps}/${oursDpop.c64.rps} vs ${peerDpop.c1.rps}/${peerDpop.c64.rps} req/s (c=1/c=64)`,
     ),
     check(
       'OAuth1Client HMAC-SHA1 GET >= 0.65x raw undici at c=64',
@@ -257,6 +273,8 @@ async function main() {
     ),
   )
   console.log()
+  console.log(dpopTable(dpop))
+  console.log()
   console.log(
     table(
       ['OAuth 1 HMAC-SHA1 signing (GET, 3 query params, token, header)', 'signatures/s'],
@@ -318,6 +336,7 @@ async function main() {
     },
     seconds: Math.round((Date.now() - started) / 1000),
     clients,
+    dpop,
     signing,
     stampedeLoopback,
     stampede,

@@ -1,7 +1,7 @@
 // The bench's loopback resource server and counting token endpoint, run in a child process of
 // its own so that server CPU is never charged to the client being measured.
 //
-//   GET  /resource     -> 200 "ok" (keep-alive)
+//   GET  /resource     -> 200 "ok" (keep-alive; a DPoP proof is counted, not verified)
 //   POST /token?ttl=N[&latency=M]
 //                      -> a client_credentials answer whose access token expires in N seconds,
 //                         sent M ms after the request arrived (an identity provider's own latency)
@@ -15,6 +15,8 @@ export interface ServerStats {
   requests: number
   /** Resource requests that arrived without an Authorization header (a misconfigured client). */
   withoutAuthorization: number
+  /** Resource requests that carried a `DPoP` proof header (bench/dpop.ts). */
+  proofs: number
   tokenCalls: number
   openSockets: number
   maxOpenSockets: number
@@ -26,6 +28,7 @@ export type ServerMessage = { type: 'listening'; port: number } | { type: 'stats
 const stats: ServerStats = {
   requests: 0,
   withoutAuthorization: 0,
+  proofs: 0,
   tokenCalls: 0,
   openSockets: 0,
   maxOpenSockets: 0,
@@ -66,6 +69,7 @@ const server = createServer((req, res) => {
   }
   stats.requests++
   if (req.headers.authorization === undefined) stats.withoutAuthorization++
+  if (req.headers.dpop !== undefined) stats.proofs++
   req.resume()
   res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 2 })
   res.end('ok')
@@ -82,6 +86,7 @@ process.on('message', (command: ServerCommand) => {
   if (command.type === 'reset') {
     stats.requests = 0
     stats.withoutAuthorization = 0
+    stats.proofs = 0
     stats.tokenCalls = 0
     stats.maxOpenSockets = stats.openSockets
   }

@@ -69,6 +69,7 @@ export {
   type DeviceAuthorization,
   type DeviceAuthorizationParams,
 } from './oauth2/device-authorization.js'
+export type { DpopAlgorithm, DpopKeyPair, DpopOption } from './oauth2/dpop.js'
 export type { ExtensionGrantType, GrantType } from './oauth2/grant-type.js'
 export type { FetchTokenParams, RefreshTokenParams } from './oauth2/grants.js'
 export type { IntrospectionResponse } from './oauth2/introspection.js'

@@ -355,6 +355,7 @@ export class Session implements AsyncDisposable {
           )
           return
         }
+        request.onAnswer?.(status, response.headers)
         resolve(this.#inFlight.delivered(abort, response))
       }
       try {

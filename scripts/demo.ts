@@ -3,10 +3,12 @@
  * Starts an embedded oidc-provider and a protected resource, then walks through client
  * credentials, authorization code + PKCE, OpenID Connect sign-in (validated ID token, userinfo,
  * logout URL), the device flow, a long-running worker whose tokens keep expiring, revocation and
- * introspection, then registers a client and pushes its authorization request, and finally mutual
- * TLS (RFC 8705) against a second provider over HTTPS. Exits by itself.
+ * introspection, then registers a client and pushes its authorization request, mutual TLS (RFC
+ * 8705) against a second provider over HTTPS, and finally DPoP (RFC 9449) against a third one that
+ * requires nonces, with a resource that verifies every proof. Exits by itself.
  */
 import { OAuth2Client, type OAuth2Token } from '../lib/index.js'
+import { introspectAt, startDpopResource } from '../test/fixtures/dpop-resource.js'
 import {
   MTLS_CLIENTS,
   MTLS_KEYS,
@@ -72,6 +74,42 @@ async function mutualTls(): Promise<void> {
   } finally {
     await resource.close()
     await mtls.close()
+  }
+}
+
+/** RFC 9449: client credentials with `dpop: true`, and a resource that checks every proof. */
+async function dpop(): Promise<void> {
+  step('DPoP (RFC 9449): a token bound to the client key, a proof on every request')
+  const server = await startProvider({ dpop: true })
+  const { client_id, client_secret } = DEFAULT_CLIENTS.basic
+  const resource = await startDpopResource({
+    introspect: introspectAt(server.urls.introspection, client_id, client_secret),
+  })
+  try {
+    await using client = new OAuth2Client({
+      clientId: client_id,
+      clientSecret: client_secret,
+      tokenEndpoint: server.urls.token,
+      grantType: 'client_credentials',
+      scope: 'api:read',
+      dpop: true, // an ES256 key pair generated for this client
+    })
+    const first = await client.get(`${resource.url}/reports`)
+    say(`GET /reports -> ${first.statusCode} ${JSON.stringify(await first.body.json())}`)
+    say(`token_type ${client.token?.token_type}, the client's jkt ${client.dpopThumbprint}`)
+    const fetched = await client.fetch(`${resource.url}/reports`)
+    say(`fetch /reports -> ${fetched.status} (the nonce learned before is in the proof)`)
+    await fetched.arrayBuffer()
+    const stolen = await fetch(`${resource.url}/reports`, {
+      headers: { authorization: `Bearer ${client.token?.access_token}` },
+    })
+    await stolen.arrayBuffer()
+    say(`the same token as a plain Bearer token -> ${stolen.status}`)
+    const { accepted, nonceChallenges, jtis } = resource.counters
+    say(`resource: ${accepted} accepted, ${nonceChallenges} nonce challenge(s), ${jtis.size} distinct jti`)
+  } finally {
+    await resource.close()
+    await server.close()
   }
 }
 
@@ -205,6 +243,7 @@ try {
 
   await registerAndPush()
   await mutualTls()
+  await dpop()
 } finally {
   await rs.close()
   await op.close()

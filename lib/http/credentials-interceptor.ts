@@ -62,6 +62,29 @@ function rememberingRedirects(
   }
 }
 
+/**
+ * Passes every handler call on, and shows the answer's status and headers to the credentials step
+ * that asked for them (Prepared.onAnswer): it learns from them for the next request (a DPoP
+ * nonce, RFC 9449 §9). The request is not repeated here: the body may already be streamed.
+ */
+function reportingAnswer(
+  handler: Dispatcher.DispatchHandler,
+  onAnswer: NonNullable<Prepared['onAnswer']>,
+): Dispatcher.DispatchHandler {
+  return {
+    onRequestStart: (controller, context) => handler.onRequestStart?.(controller, context),
+    onRequestUpgrade: (controller, statusCode, headers, socket) =>
+      handler.onRequestUpgrade?.(controller, statusCode, headers, socket),
+    onResponseStart: (controller, statusCode, headers, statusMessage) => {
+      onAnswer(statusCode, headers)
+      return handler.onResponseStart?.(controller, statusCode, headers, statusMessage)
+    },
+    onResponseData: (controller, chunk) => handler.onResponseData?.(controller, chunk),
+    onResponseEnd: (controller, trailers) => handler.onResponseEnd?.(controller, trailers),
+    onResponseError: (controller, error) => handler.onResponseError?.(controller, error),
+  }
+}
+
 /** undici's own asynchronous interceptors (dns) report failures before dispatch this way. */
 function failBeforeDispatch(handler: Dispatcher.DispatchHandler, err: unknown): void {
   handler.onResponseError?.(null as unknown as Dispatcher.DispatchController, err as Error)
@@ -128,6 +151,8 @@ export function credentialsInterceptor(
         const keepStream = streamed && request.body === bodyText
         // A body the step rewrote has another length than the one fetch announced.
         if (streamed && !keepStream) delete request.headers['content-length']
+        const remembering =
+          hops === undefined ? handler : rememberingRedirects(handler, request.url, hops, false)
         return dispatch(
           {
             ...opts,
@@ -137,7 +162,7 @@ export function credentialsInterceptor(
             body: keepStream ? opts.body : (request.body as Dispatcher.DispatchOptions['body']),
             maxRedirections: 0,
           } as Dispatcher.DispatchOptions,
-          hops === undefined ? handler : rememberingRedirects(handler, request.url, hops, false),
+          request.onAnswer === undefined ? remembering : reportingAnswer(remembering, request.onAnswer),
         )
       }
       const fail = (err: unknown) => failBeforeDispatch(handler, err)

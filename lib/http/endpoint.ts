@@ -1,7 +1,8 @@
 /**
  * Every call to an OAuth endpoint goes through here: the RFC 6749 §3.2 token endpoint (grants,
  * refresh), RFC 7009 revocation, RFC 7662 introspection, the RFC 8414 §3 metadata document, the
- * RFC 7523 §2.1 assertion grant and the RFC 5849 §2.1/§2.3 credentials requests.
+ * RFC 7523 §2.1 assertion grant and the RFC 5849 §2.1/§2.3 credentials requests, with a DPoP
+ * proof and its single nonce repeat where the caller asks (RFC 9449 §5, §8).
  */
 import type { Dispatcher } from 'undici'
 import { sentSecrets } from '../redact.js'
@@ -58,6 +59,12 @@ export interface EndpointCall {
   carriesCredentials?: boolean
   /** A status that means "not at this URL" (RFC 8414 §3's 404): returned with its body discarded. */
   absentStatus?: number
+  /**
+   * Sees every answer read (a DPoP nonce is learned from any, RFC 9449 §8); true sends the call
+   * once more, built and authenticated afresh (RFC 9449 §8's `use_dpop_nonce`). A call is
+   * repeated this way at most once, whatever the second answer says.
+   */
+  repeatOnce?: (response: EndpointResponse) => boolean
   /** Sees the answer before it is classified (a compliance hook may rewrite it). */
   review?: (response: EndpointResponse) => EndpointResponse | Promise<EndpointResponse>
   /**
@@ -98,41 +105,53 @@ export async function callEndpoint(
   const json = call.json === undefined ? undefined : JSON.stringify(call.json)
   let sentAt = 0
   const sent: string[] = []
-  const raw = await sendWithRetries(
-    async () => {
-      const attempt: EndpointAttempt = {
-        url: new URL(call.url),
-        headers: { ...call.headers },
-        body: call.body === undefined ? undefined : new URLSearchParams(call.body),
-      }
-      await call.authenticate?.(attempt)
-      sent.push(...sentSecrets(attempt.headers, attempt.body ?? NO_FORM))
-      sentAt = Date.now() / 1000
-      return transport.send(attempt.url, {
-        method,
-        headers:
-          json === undefined ? attempt.headers : { ...attempt.headers, 'content-type': 'application/json' },
-        body: attempt.body?.toString() ?? json,
+  const send = () =>
+    sendWithRetries(
+      async () => {
+        const attempt: EndpointAttempt = {
+          url: new URL(call.url),
+          headers: { ...call.headers },
+          body: call.body === undefined ? undefined : new URLSearchParams(call.body),
+        }
+        await call.authenticate?.(attempt)
+        sent.push(...sentSecrets(attempt.headers, attempt.body ?? NO_FORM))
+        sentAt = Date.now() / 1000
+        return transport.send(attempt.url, {
+          method,
+          headers:
+            json === undefined ? attempt.headers : { ...attempt.headers, 'content-type': 'application/json' },
+          body: attempt.body?.toString() ?? json,
+          signal: call.signal,
+        })
+      },
+      {
+        retries: call.retry === false ? 0 : transport.retries,
+        onlyIfUnsent: call.onlyIfUnsent === true,
         signal: call.signal,
-      })
-    },
-    {
-      retries: call.retry === false ? 0 : transport.retries,
-      onlyIfUnsent: call.onlyIfUnsent === true,
-      signal: call.signal,
-      lifetime: transport.lifetime,
-      notAfter: call.notAfter ?? Date.now() + transport.timeout,
-    },
-  )
-  const headers = raw.headers as Record<string, string | string[]>
+        lifetime: transport.lifetime,
+        notAfter: call.notAfter ?? Date.now() + transport.timeout,
+      },
+    )
+  let raw = await send()
+  let headers = raw.headers as Record<string, string | string[]>
   if (raw.statusCode === call.absentStatus) {
     await raw.body.dump()
     return { response: { statusCode: raw.statusCode, headers, body: '' }, sentAt, sent }
   }
-  const read = {
+  let read: EndpointResponse = {
     statusCode: raw.statusCode,
     headers,
     body: await readCappedText(raw, MAX_OAUTH_BODY, call.label),
+  }
+  if (call.repeatOnce?.(read) === true) {
+    raw = await send()
+    headers = raw.headers as Record<string, string | string[]>
+    read = {
+      statusCode: raw.statusCode,
+      headers,
+      body: await readCappedText(raw, MAX_OAUTH_BODY, call.label),
+    }
+    call.repeatOnce(read)
   }
   const response = call.review === undefined ? read : await call.review(read)
   if (call.failure !== undefined && (response.statusCode < 200 || response.statusCode > 299)) {

@@ -1,6 +1,7 @@
 /**
- * A request's slow path: redirects (RFC 9110 §15.4), credentials kept on their origin, and one
- * retry after a 401 whose challenge asks for fresh credentials (RFC 6750 §3.1).
+ * A request's slow path: redirects (RFC 9110 §15.4), credentials kept on their origin, one retry
+ * after a 401 whose challenge asks for fresh credentials (RFC 6750 §3.1), and one repeat that the
+ * credentials step asks for (a DPoP nonce, RFC 9449 §9).
  */
 import type { Dispatcher } from 'undici'
 import { abandonable } from './abandonable.js'
@@ -55,12 +56,19 @@ export async function exchange(
 ): Promise<Dispatcher.ResponseData> {
   const credentialOrigin = request.origin
   let retried = false
+  // The credentials step's own repeat (RFC 9449 §9 nonce), apart from the 401 retry: each once.
+  let repeated = false
   let response: Dispatcher.ResponseData | undefined = first
   for (;;) {
     const withCredentials = credentials && request.origin === credentialOrigin
     response ??= await session.base.request(dispatchOptions(request, abort))
     const status = response.statusCode
-    if (status === 401 && withCredentials && !retried && isReplayable(request.body)) {
+    const again = withCredentials && request.onAnswer?.(status, response.headers) === true
+    if (again && !repeated && isReplayable(request.body)) {
+      repeated = true
+      request.onRepeat?.()
+      await response.body.dump()
+    } else if (status === 401 && withCredentials && !retried && isReplayable(request.body)) {
       if (!(await session.onUnauthorized(request, response, abort.signal))) return response
       retried = true
       await response.body.dump()

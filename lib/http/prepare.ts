@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http'
 import { Readable } from 'node:stream'
 import { InvalidArgumentError } from '../errors.js'
 import {
@@ -158,6 +159,14 @@ export class Prepared implements PreparedRequest {
   headers: HeaderRecord
   body: RequestBody
   form: URLSearchParams | undefined
+  /**
+   * Set by a credentials step that must see the answer (RFC 9449 §9: a resource's DPoP-Nonce).
+   * True asks for the request once more with fresh credentials, which `request` does for a
+   * replayable body, at most once; fetch and the dispatcher only report the answer.
+   */
+  onAnswer: ((statusCode: number, headers: IncomingHttpHeaders) => boolean) | undefined = undefined
+  /** Called when `request` does send it once more for `onAnswer` (diagnostics name the repeat). */
+  onRepeat: (() => void) | undefined = undefined
   readonly #target: Target
   #url: URL | undefined
 

@@ -261,6 +261,8 @@ export class AssertionClient extends TokenSession {
       reason,
       endpoint: this.#tokenEndpoint,
     })
+    // RFC 9449 §5: with a DPoP key, each attempt carries a proof; §8's nonce error is repeated once.
+    const dpop = this.dpop?.endpoint(this.#tokenEndpoint, 'POST')
     const send = () =>
       this.callEndpoint({
         label: 'token endpoint',
@@ -274,14 +276,16 @@ export class AssertionClient extends TokenSession {
             { method: 'POST', url, headers, body: body! },
             { clientId: this.#clientId, clientSecret: this.#clientSecret },
           )
+          dpop?.prove({ url, headers, body })
         },
+        ...(dpop === undefined ? {} : { repeatOnce: dpop.repeatOnce }),
         signal: deadline,
         notAfter,
         failure: endpointError,
         secrets: this.secrets(),
       })
     const token = await traceTokenRequest(describe, send, ({ response, sentAt, sent }) =>
-      parseTokenResponse(response, sentAt, [...sent, ...this.secrets()]),
+      parseTokenResponse(response, sentAt, [...sent, ...this.secrets()], this.acceptedTokenTypes),
     )
     this.storeToken(token)
     return token

@@ -105,6 +105,8 @@ export interface AuthorizationRequestDefaults {
   codeChallengeMethod: CodeChallengeMethod | null
   /** RFC 8707 resource indicators sent when the call names none. */
   resource?: readonly string[] | undefined
+  /** RFC 9449 §10: the thumbprint of the client's DPoP key, binding the code to it. */
+  dpopJkt?: string | undefined
 }
 
 /**
@@ -215,6 +217,12 @@ export function authorizationRequest(
     resource: checkResource('resource', params.resource, argumentError) ?? defaults.resource,
   })
   appendParams(query, openIdParams(params, extra, caller))
+  if (defaults.dpopJkt !== undefined) {
+    if (Object.hasOwn(extra, 'dpop_jkt')) {
+      throw new InvalidArgumentError(`${caller}: dpop_jkt is set from the \`dpop\` option, not extraParams`)
+    }
+    query.append('dpop_jkt', defaults.dpopJkt)
+  }
   appendParams(query, extra)
   const kept: Omit<AuthorizationUrl, 'url'> = { state }
   // RFC 7636 §4.3: PKCE protects the code, so it goes with every response type that returns one.

@@ -38,7 +38,10 @@ export function placeInForm(request: PreparedRequest, accessToken: string): void
 export function accessTokenIn(request: PreparedRequest, placement: TokenPlacement): string | undefined {
   if (placement === 'header') {
     const value = request.headers.authorization
-    return typeof value === 'string' && value.startsWith('Bearer ') ? value.slice(7) : undefined
+    if (typeof value !== 'string') return undefined
+    // RFC 9449 §7.1: a DPoP-bound token goes under the DPoP scheme.
+    if (value.startsWith('Bearer ')) return value.slice(7)
+    return value.startsWith('DPoP ') ? value.slice(5) : undefined
   }
   if (placement === 'uri') return request.url.searchParams.get('access_token') ?? undefined
   return request.form?.get('access_token') ?? undefined
@@ -110,7 +113,13 @@ export function parseWwwAuthenticate(values: string | string[] | undefined): Cha
   return challenges
 }
 
-/** True when the response challenges a Bearer token as invalid (RFC 6750 §3.1 `invalid_token`). */
-export function isInvalidTokenChallenge(values: string | string[] | undefined): boolean {
-  return parseWwwAuthenticate(values).some(c => c.scheme === 'bearer' && c.params.error === 'invalid_token')
+/**
+ * True when the response challenges the token as invalid (RFC 6750 §3.1 `invalid_token`) under
+ * `scheme`: 'bearer', or 'dpop' for a DPoP-bound token (RFC 9449 §7.1).
+ */
+export function isInvalidTokenChallenge(
+  values: string | string[] | undefined,
+  scheme: 'bearer' | 'dpop' = 'bearer',
+): boolean {
+  return parseWwwAuthenticate(values).some(c => c.scheme === scheme && c.params.error === 'invalid_token')
 }

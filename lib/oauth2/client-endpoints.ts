@@ -3,7 +3,8 @@
  * §3.2 token endpoint, RFC 7009 revocation, RFC 7662 introspection and the endpoints of the
  * extensions, each authenticated by the configured method (RFC 6749 §2.3) and passed through the
  * compliance hooks, at the URL the metadata names (its RFC 8705 §5 mTLS alias when the client uses
- * mutual TLS). They all go through lib/http/endpoint.ts; the wire messages are built and read by
+ * mutual TLS), token requests with a DPoP proof when the client has a key (RFC 9449 §5). They
+ * all go through lib/http/endpoint.ts; the wire messages are built and read by
  * the RFC-named modules beside this one.
  */
 import type { TokenRequestReason } from '../diagnostics/channels.js'
@@ -15,6 +16,7 @@ import { endpointError } from '../http/endpoint-errors.js'
 import { isTlsClientAuth } from './client-auth.js'
 import type { ClientAuthMethod, ClientCredentials } from './client-auth-method.js'
 import type { ComplianceHookRegistry } from './compliance-hooks.js'
+import type { DpopSession } from './dpop-session.js'
 import { type AuthorizationServerMetadata, endpointUrl } from './metadata.js'
 
 export interface ClientEndpointCall {
@@ -37,6 +39,8 @@ export interface ClientEndpointCall {
   refresh?: boolean
   /** Non-2xx answers are returned for the caller to read (a device poll's RFC 8628 §3.5 answers). */
   returnFailures?: boolean
+  /** The call carries a DPoP proof when the client has a key (RFC 9449 §5: token requests). */
+  dpop?: boolean
   requestHook?: 'refresh_token_request' | 'revoke_token_request' | 'introspect_token_request'
   responseHook?: 'access_token_response' | 'refresh_token_response'
 }
@@ -63,6 +67,8 @@ export interface ClientEndpointsSetup {
   certificateBoundTokens: boolean
   /** The client, as its token calls' diagnostics name it (docs/observability.md). */
   client: DescribeClient
+  /** RFC 9449: the client's DPoP key and nonces; undefined without the `dpop` option. */
+  dpop: DpopSession | undefined
 }
 
 /** What a call returns: the endpoint's answer and the values to redact from anything shown of it. */
@@ -178,16 +184,20 @@ export class ClientEndpoints {
     // The client's constructor checked that a method serves every selected name; none is ever removed.
     const method = authMethods.get(prepared.methodName)!
     const responseHook = call.responseHook
+    const dpop = call.dpop === true ? this.#setup.dpop?.endpoint(prepared.target, 'POST') : undefined
     const result = await send({
       label: call.label,
       url: prepared.target,
       headers: prepared.headers,
       body: prepared.body,
-      authenticate: attempt =>
-        method.authenticate(
+      authenticate: async attempt => {
+        await method.authenticate(
           { method: 'POST', url: attempt.url, headers: attempt.headers, body: attempt.body! },
           credentials,
-        ),
+        )
+        dpop?.prove(attempt)
+      },
+      ...(dpop === undefined ? {} : { repeatOnce: dpop.repeatOnce }),
       signal: call.signal,
       notAfter: call.notAfter,
       onlyIfUnsent: call.refresh === true,

@@ -101,7 +101,12 @@ import { type ObtainedToken, type RenewalTrigger, TokenSession } from './token-s
 /** The options are declared with their checks; OAuth2Client's users find the type here too. */
 export type { OAuth2ClientOptions }
 
-const TOKEN_ENDPOINT = { label: 'token endpoint', option: 'tokenEndpoint', field: 'token_endpoint' } as const
+const TOKEN_ENDPOINT = {
+  label: 'token endpoint',
+  option: 'tokenEndpoint',
+  field: 'token_endpoint',
+  dpop: true,
+} as const
 const REVOCATION_ENDPOINT = {
   label: 'revocation endpoint',
   option: 'revocationEndpoint',
@@ -171,6 +176,7 @@ export class OAuth2Client extends TokenSession {
       explicitEndpoints: this.#settings.explicitEndpoints,
       certificateBoundTokens: readCertificateBinding(options, selected),
       client: this.describeClient,
+      dpop: this.dpop,
     })
     if (
       options.tokenStore !== undefined &&
@@ -285,6 +291,7 @@ export class OAuth2Client extends TokenSession {
     return buildAuthorizationUrl(url ?? this.#metadata.authorization_endpoint, params, {
       clientId: this.#clientId,
       ...this.#settings,
+      dpopJkt: this.dpopThumbprint,
     })
   }
 
@@ -338,7 +345,7 @@ export class OAuth2Client extends TokenSession {
       request.body,
       { ...TOKEN_ENDPOINT, headers, signal, notAfter, responseHook: 'access_token_response' },
       reason,
-      ({ response, sentAt, redact }) => parseTokenResponse(response, sentAt, redact),
+      ({ response, sentAt, redact }) => parseTokenResponse(response, sentAt, redact, this.acceptedTokenTypes),
     )
     // OpenID Connect Core §3.1.3.3: a code exchanged with a nonce, or for an `openid` scope, brings an ID token.
     const authentication =
@@ -394,7 +401,7 @@ export class OAuth2Client extends TokenSession {
         responseHook: 'refresh_token_response',
       },
       reason,
-      ({ response, sentAt, redact }) => parseTokenResponse(response, sentAt, redact),
+      ({ response, sentAt, redact }) => parseTokenResponse(response, sentAt, redact, this.acceptedTokenTypes),
     )
     // RFC 6749 §6: without a new refresh token, the old one stays valid.
     token.refresh_token ??= refreshToken
@@ -514,7 +521,7 @@ export class OAuth2Client extends TokenSession {
           // sent again only when it provably never arrived; the poll reads every answer itself.
           { ...TOKEN_ENDPOINT, signal: options.signal, refresh: true, returnFailures: true },
           'device-poll',
-          ({ response, sentAt, redact }) => readPollAnswer(response, sentAt, redact),
+          ({ response, sentAt, redact }) => readPollAnswer(response, sentAt, redact, this.acceptedTokenTypes),
         ),
       [options.signal, this.lifetime],
     )
@@ -542,11 +549,16 @@ export class OAuth2Client extends TokenSession {
       }),
     )
     if (params.replaceToken !== true) return issued
-    const token = toToken(issued, sentAt, reason => {
-      throw new InvalidResponseError(`the exchanged token cannot be the client's own: ${reason}`, {
-        statusCode,
-      })
-    })
+    const token = toToken(
+      issued,
+      sentAt,
+      reason => {
+        throw new InvalidResponseError(`the exchanged token cannot be the client's own: ${reason}`, {
+          statusCode,
+        })
+      },
+      this.acceptedTokenTypes,
+    )
     const replaced = this.token
     this.storeToken(token)
     await this.announceToken({ token }, replaced)
@@ -558,7 +570,11 @@ export class OAuth2Client extends TokenSession {
    * object (RFC 9101 §5) when the client has the `requestObject` option.
    */
   async #authorizationRequest(params: AuthorizationUrlParams, caller: string): Promise<AuthorizationRequest> {
-    const request = authorizationRequest(params, { clientId: this.#clientId, ...this.#settings }, caller)
+    const request = authorizationRequest(
+      params,
+      { clientId: this.#clientId, ...this.#settings, dpopJkt: this.dpopThumbprint },
+      caller,
+    )
     const signer = this.#settings.requestObject
     if (signer === undefined) return request
     return {

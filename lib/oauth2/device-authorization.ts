@@ -10,7 +10,7 @@ import { argumentError, checkKnownParams } from '../http/options.js'
 import { retryAfter } from '../http/retry.js'
 import { appendExtraParams, appendParams, type ExtraParams, spaceDelimited } from './parameters.js'
 import { checkResource, type ResourceIndicator } from './resource-indicators.js'
-import { type OAuth2Token, parseTokenResponse } from './token.js'
+import { type AcceptedTokenTypes, type OAuth2Token, parseTokenResponse } from './token.js'
 
 /** RFC 8628 §3.4: the grant type of the device access token request. */
 export const DEVICE_CODE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code'
@@ -173,11 +173,12 @@ export function readPollAnswer(
   response: EndpointResponse,
   sentAt: number,
   secrets: readonly (string | undefined)[],
+  accepted: AcceptedTokenTypes = 'bearer',
 ): PollAnswer {
   const { statusCode } = response
   if (statusCode >= 200 && statusCode <= 299) {
     try {
-      return { token: parseTokenResponse(response, sentAt, secrets) }
+      return { token: parseTokenResponse(response, sentAt, secrets, accepted) }
     } catch (error) {
       // RFC 8628 §3.5 sends these errors with 400 (RFC 6749 §5.2), but GitHub answers every poll
       // with 200 and the error in the body; they mean the same there: wait and ask again.

@@ -16,8 +16,11 @@ import {
   TOKEN_PLACEMENTS,
   type TokenPlacement,
 } from './bearer.js'
+import { type DpopOption, readDpopOption } from './dpop.js'
+import { accessTokenHash } from './dpop-proofs.js'
+import { DpopSession } from './dpop-session.js'
 import { RefreshQueue, type Renewal } from './refresh-queue.js'
-import { type OAuth2Token, renewalTime, toToken } from './token.js'
+import { type AcceptedTokenTypes, isDpopBound, type OAuth2Token, renewalTime, toToken } from './token.js'
 
 /**
  * Called after every automatic refresh or re-grant (and explicit refreshToken), awaited before
@@ -58,6 +61,14 @@ export interface TokenSessionOptions extends SessionOptions {
   updateToken?: UpdateToken
   /** Seconds before expiry to renew (default 60; at most half the token's lifetime). @see https://www.rfc-editor.org/rfc/rfc6749#section-6 */
   leeway?: number
+  /**
+   * Sender-constrain tokens with DPoP (RFC 9449): `true` generates an ES256 key pair, or pass a key
+   * pair (CryptoKey or KeyObject halves, optional `alg`) or a private JWK. Token requests then
+   * carry a proof, and a DPoP-bound token is sent as `Authorization: DPoP` with a proof on every
+   * request. Needs the header token placement.
+   * @see docs/dpop.md
+   */
+  dpop?: DpopOption
 }
 
 export const TOKEN_SESSION_OPTIONS: OptionNames<TokenSessionOptions> = {
@@ -66,6 +77,7 @@ export const TOKEN_SESSION_OPTIONS: OptionNames<TokenSessionOptions> = {
   tokenPlacement: true,
   updateToken: true,
   leeway: true,
+  dpop: true,
 }
 
 /**
@@ -87,8 +99,12 @@ export abstract class TokenSession extends Session {
   #token: OAuth2Token | undefined
   /** Epoch ms after which the token is renewed before use; -Infinity without a token. */
   #renewAt = Number.NEGATIVE_INFINITY
-  /** `Bearer <access_token>`, built once per token for the header placement. */
+  /** `Bearer <access_token>` (or `DPoP <access_token>`), built once per token for the header placement. */
   #authorization = ''
+  /** RFC 9449: the client's DPoP key, nonces and proofs; undefined without the `dpop` option. */
+  readonly #dpop: DpopSession | undefined
+  /** RFC 9449 §4.3 `ath` of a DPoP-bound token in use; undefined for a Bearer token. */
+  #ath: string | undefined
   /** Renewal through the shared TokenStore; undefined without one (today's path, untouched). */
   readonly #shared: SharedRenewal | undefined
   readonly #storeKey: string | undefined
@@ -104,6 +120,12 @@ export abstract class TokenSession extends Session {
       throw optionError('leeway', 'a non-negative number of seconds', options.leeway)
     }
     this.#leeway = options.leeway ?? 60
+    const dpopKey = readDpopOption(options.dpop)
+    // RFC 9449 §7.1: a DPoP-bound token travels in the Authorization header only.
+    if (dpopKey !== undefined && this.#placement !== 'header') {
+      throw optionError('tokenPlacement', "'header' with the `dpop` option (RFC 9449 §7.1)", this.#placement)
+    }
+    this.#dpop = dpopKey === undefined ? undefined : new DpopSession(dpopKey, this.describeClient)
     if (options.token !== undefined) this.token = options.token
   }
 
@@ -137,10 +159,34 @@ export abstract class TokenSession extends Session {
       )
     }
     this.storeToken(
-      toToken(value, Date.now() / 1000, reason => {
-        throw new InvalidOptionError(`token: ${reason}`)
-      }),
+      toToken(
+        value,
+        Date.now() / 1000,
+        reason => {
+          throw new InvalidOptionError(`token: ${reason}`)
+        },
+        this.acceptedTokenTypes,
+      ),
     )
+  }
+
+  /** RFC 9449 §5: DPoP-bound tokens are usable only with the `dpop` option. */
+  protected get acceptedTokenTypes(): AcceptedTokenTypes {
+    return this.#dpop === undefined ? 'bearer' : 'bearer or dpop'
+  }
+
+  /**
+   * The RFC 7638 thumbprint of the `dpop` key (the `jkt` a DPoP-bound token's `cnf` names, RFC
+   * 9449 §6.1); undefined without the option.
+   * @see docs/dpop.md
+   */
+  get dpopThumbprint(): string | undefined {
+    return this.#dpop?.thumbprint
+  }
+
+  /** The client's DPoP state for its token-endpoint calls (RFC 9449 §5); undefined without `dpop`. */
+  protected get dpop(): DpopSession | undefined {
+    return this.#dpop
   }
 
   /**
@@ -155,7 +201,9 @@ export abstract class TokenSession extends Session {
   protected storeToken(token: OAuth2Token): void {
     this.#token = token
     this.#renewAt = renewalTime(token, this.#leeway)
-    this.#authorization = bearerAuthorization(token.access_token)
+    const bound = this.#dpop !== undefined && isDpopBound(token)
+    this.#ath = bound ? accessTokenHash(token.access_token) : undefined
+    this.#authorization = bound ? `DPoP ${token.access_token}` : bearerAuthorization(token.access_token)
   }
 
   /**
@@ -294,19 +342,30 @@ export abstract class TokenSession extends Session {
     if (this.#placement === 'header') request.headers.authorization = this.#authorization
     else if (this.#placement === 'uri') placeInQuery(request, token.access_token)
     else placeInForm(request, token.access_token)
-    return this.afterPlacement(request)
+    const ath = this.#ath
+    if (ath === undefined) return this.afterPlacement(request)
+    // RFC 9449 §7.1: the proof signs the request as sent, so after any hook that rewrites it.
+    const dpop = this.#dpop!
+    const after = this.afterPlacement(request)
+    if (after === undefined) return dpop.proveResource(request, ath)
+    return after.then(() => dpop.proveResource(request, ath))
   }
 
   /** A last look at a request after the token is placed (OAuth2Client's protected_request hook). */
   protected afterPlacement(_request: PreparedRequest): void | Promise<void> {}
 
-  /** RFC 6750 §3.1: a Bearer `invalid_token` challenge gets one shared renewal and one retry. */
+  /**
+   * RFC 6750 §3.1: a Bearer `invalid_token` challenge (a DPoP one for a DPoP-bound token, RFC 9449
+   * §7.1) gets one shared renewal and one retry.
+   */
   protected override async onUnauthorized(
     request: PreparedRequest,
     response: ResponseData,
     signal: AbortSignal,
   ): Promise<boolean> {
-    if (!isInvalidTokenChallenge(response.headers['www-authenticate']) || !this.canRenew()) return false
+    const scheme = this.#ath === undefined ? 'bearer' : 'dpop'
+    if (!isInvalidTokenChallenge(response.headers['www-authenticate'], scheme) || !this.canRenew())
+      return false
     const used = accessTokenIn(request, this.#placement)
     if (used === undefined) return false
     const started = performance.now()

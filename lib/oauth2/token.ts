@@ -33,10 +33,14 @@ function shown(value: string): string {
   return value.length > 40 ? `'${value.slice(0, 40)}…'` : `'${value}'`
 }
 
+/** Token types a client can send: Bearer (RFC 6750 §4), and DPoP (RFC 9449 §7.1) only with a DPoP key. */
+export type AcceptedTokenTypes = 'bearer' | 'bearer or dpop'
+
 /**
  * Validates a token and fills `expires_at` (RFC 6749 §5.1): `access_token` (and `refresh_token`)
- * visible-ASCII strings, `token_type` Bearer in any case (RFC 6750 §4: every token is sent as a
- * Bearer token, so another type could not be used), `expires_in` a positive number of seconds
+ * visible-ASCII strings, `token_type` Bearer in any case (RFC 6750 §4), or DPoP in any case when
+ * `accepted` allows it (RFC 9449 §5: only a client with a DPoP key can use such a token; another
+ * type could not be sent at all), `expires_in` a positive number of seconds
  * and `expires_at` a number (or numeric strings), `scope` and `id_token` strings when present.
  * `issuedAt` is epoch seconds of the moment the request was sent, so the computed expiry is
  * never later than the server's. The input object is not modified.
@@ -45,6 +49,7 @@ export function toToken(
   fields: Record<string, unknown>,
   issuedAt: number,
   fail: (reason: string) => never,
+  accepted: AcceptedTokenTypes = 'bearer',
 ): OAuth2Token {
   if (typeof fields.access_token !== 'string' || fields.access_token === '')
     fail('access_token is missing or not a string')
@@ -58,10 +63,12 @@ export function toToken(
     const value = fields[name]
     if (typeof value === 'string' && !SENDABLE_TOKEN.test(value)) fail(unsendable(name, value))
   }
-  const type = fields.token_type as string
-  if (type.toLowerCase() !== 'bearer')
+  const type = (fields.token_type as string).toLowerCase()
+  if (type === 'dpop' && accepted === 'bearer')
+    fail(`token_type DPoP (RFC 9449 §5) needs a DPoP key: set the client's \`dpop\` option`)
+  if (type !== 'bearer' && type !== 'dpop')
     fail(
-      `token_type must be Bearer (RFC 6750 §4), got ${shown(type)}: this client sends every token as Bearer`,
+      `token_type must be Bearer (RFC 6750 §4) or DPoP (RFC 9449 §5), got ${shown(fields.token_type as string)}`,
     )
   const token = { ...fields } as OAuth2Token
   for (const name of ['refresh_token', 'scope', 'id_token']) if (token[name] === null) delete token[name]
@@ -91,16 +98,27 @@ export function parseTokenResponse(
   response: EndpointResponse,
   issuedAt: number,
   secrets: readonly (string | undefined)[] = [],
+  accepted: AcceptedTokenTypes = 'bearer',
 ): OAuth2Token {
   const fields = parseJsonObject(response, 'token endpoint', secrets)
-  return toToken(fields, issuedAt, reason => {
-    throw new InvalidResponseError(
-      `token endpoint answered ${response.statusCode} with an invalid token: ${reason}`,
-      {
-        statusCode: response.statusCode,
-      },
-    )
-  })
+  return toToken(
+    fields,
+    issuedAt,
+    reason => {
+      throw new InvalidResponseError(
+        `token endpoint answered ${response.statusCode} with an invalid token: ${reason}`,
+        {
+          statusCode: response.statusCode,
+        },
+      )
+    },
+    accepted,
+  )
+}
+
+/** RFC 9449 §5: whether the token is DPoP-bound, so sent with `Authorization: DPoP` and a proof. */
+export function isDpopBound(token: OAuth2Token): boolean {
+  return token.token_type.toLowerCase() === 'dpop'
 }
 
 /**

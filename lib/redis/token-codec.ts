@@ -46,9 +46,15 @@ function parsed(json: string, key: string): OAuth2Token {
     throw unreadable(key, 'not JSON: an encrypted value read without its encryptionKey?')
   }
   if (fields === null || typeof fields !== 'object') throw unreadable(key, 'not a JSON object')
-  return toToken(fields as Record<string, unknown>, Date.now() / 1000, reason => {
-    throw unreadable(key, reason)
-  })
+  // A DPoP client (RFC 9449) shares DPoP-bound tokens; the client that adopts one holds the key.
+  return toToken(
+    fields as Record<string, unknown>,
+    Date.now() / 1000,
+    reason => {
+      throw unreadable(key, reason)
+    },
+    'bearer or dpop',
+  )
 }
 
 function unreadable(key: string, why: string): TokenStoreError {

@@ -38,8 +38,13 @@ const unusable: [string, Record<string, unknown>, RegExp][] = [
   ['non-ASCII in access_token', { access_token: 'jeton-é' }, /access_token holds U\+E9 at position 6/],
   ['LF in refresh_token', { refresh_token: 'rt\n1' }, /refresh_token holds U\+0A/],
   ['an empty refresh_token', { refresh_token: '' }, /refresh_token is empty/],
-  ['token_type mac', { token_type: 'mac' }, /token_type must be Bearer \(RFC 6750 §4\), got 'mac'/],
-  ['token_type DPoP', { token_type: 'DPoP' }, /got 'DPoP'/],
+  [
+    'token_type mac',
+    { token_type: 'mac' },
+    /token_type must be Bearer \(RFC 6750 §4\) or DPoP \(RFC 9449 §5\), got 'mac'/,
+  ],
+  // Without the `dpop` option a DPoP-bound token could not be used (test/oauth2/dpop-*.test.ts).
+  ['token_type DPoP', { token_type: 'DPoP' }, /token_type DPoP \(RFC 9449 §5\) needs a DPoP key/],
   ['token_type N_A', { token_type: 'N_A' }, /got 'N_A'/],
   ['a long token_type', { token_type: 'x'.repeat(100) }, /got 'x{40}…'/],
 ]
