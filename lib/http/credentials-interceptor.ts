@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http'
 import type { Dispatcher } from 'undici'
 import { ClientClosedError } from '../errors.js'
 import { type Prepared, prepareDispatch } from './prepare.js'
@@ -38,22 +39,19 @@ function dispatchUrl(origin: string | URL, path: string): URL | undefined {
 }
 
 /**
- * Passes every handler call on, and remembers the target of a redirect to another origin (or, for
- * a hop already away from the credentials' origin, to any origin) before the client follows it.
+ * Passes every handler call on, and shows the answer's status and headers to `observe` before the
+ * handler sees them.
  */
-function rememberingRedirects(
+function observingResponseStart(
   handler: Dispatcher.DispatchHandler,
-  from: URL,
-  hops: CrossOriginHops,
-  anyOrigin: boolean,
+  observe: (statusCode: number, headers: IncomingHttpHeaders) => void,
 ): Dispatcher.DispatchHandler {
   return {
     onRequestStart: (controller, context) => handler.onRequestStart?.(controller, context),
     onRequestUpgrade: (controller, statusCode, headers, socket) =>
       handler.onRequestUpgrade?.(controller, statusCode, headers, socket),
     onResponseStart: (controller, statusCode, headers, statusMessage) => {
-      const location = redirectLocation(statusCode, headers, from)
-      if (location !== undefined && (anyOrigin || location.origin !== from.origin)) hops.add(location)
+      observe(statusCode, headers)
       return handler.onResponseStart?.(controller, statusCode, headers, statusMessage)
     },
     onResponseData: (controller, chunk) => handler.onResponseData?.(controller, chunk),
@@ -63,26 +61,33 @@ function rememberingRedirects(
 }
 
 /**
- * Passes every handler call on, and shows the answer's status and headers to the credentials step
- * that asked for them (Prepared.onAnswer): it learns from them for the next request (a DPoP
- * nonce, RFC 9449 §9). The request is not repeated here: the body may already be streamed.
+ * Remembers the target of a redirect to another origin (or, for a hop already away from the
+ * credentials' origin, to any origin) before the client follows it.
+ */
+function rememberingRedirects(
+  handler: Dispatcher.DispatchHandler,
+  from: URL,
+  hops: CrossOriginHops,
+  anyOrigin: boolean,
+): Dispatcher.DispatchHandler {
+  return observingResponseStart(handler, (statusCode, headers) => {
+    const location = redirectLocation(statusCode, headers, from)
+    if (location !== undefined && (anyOrigin || location.origin !== from.origin)) hops.add(location)
+  })
+}
+
+/**
+ * Shows the answer's status and headers to the credentials step that asked for them
+ * (Prepared.onAnswer): it learns from them for the next request (a DPoP nonce, RFC 9449 §9). The
+ * request is not repeated here: the body may already be streamed.
  */
 function reportingAnswer(
   handler: Dispatcher.DispatchHandler,
   onAnswer: NonNullable<Prepared['onAnswer']>,
 ): Dispatcher.DispatchHandler {
-  return {
-    onRequestStart: (controller, context) => handler.onRequestStart?.(controller, context),
-    onRequestUpgrade: (controller, statusCode, headers, socket) =>
-      handler.onRequestUpgrade?.(controller, statusCode, headers, socket),
-    onResponseStart: (controller, statusCode, headers, statusMessage) => {
-      onAnswer(statusCode, headers)
-      return handler.onResponseStart?.(controller, statusCode, headers, statusMessage)
-    },
-    onResponseData: (controller, chunk) => handler.onResponseData?.(controller, chunk),
-    onResponseEnd: (controller, trailers) => handler.onResponseEnd?.(controller, trailers),
-    onResponseError: (controller, error) => handler.onResponseError?.(controller, error),
-  }
+  return observingResponseStart(handler, (statusCode, headers) => {
+    onAnswer(statusCode, headers)
+  })
 }
 
 /** undici's own asynchronous interceptors (dns) report failures before dispatch this way. */
