@@ -23,7 +23,7 @@ import { readDpopOption } from '../../lib/oauth2/dpop.js'
 import { NonceCache, nonceIn } from '../../lib/oauth2/dpop-nonce.js'
 import { accessTokenHash } from '../../lib/oauth2/dpop-proofs.js'
 import { oauthError } from '../fixtures/match.js'
-import { json, type RecordingServer, type Seen, start } from '../fixtures/recording-server.js'
+import { json, ok, type RecordingServer, redirectTo, type Seen, start } from '../fixtures/recording-server.js'
 
 const server: RecordingServer = await start()
 t.teardown(() => server.close())
@@ -291,4 +291,27 @@ t.test('fetch with a proof: an answer cut short still reaches the caller as an e
   const before = server.seen.length
   await (await c.fetch(`${server.url}/next`)).arrayBuffer()
   t.equal(decodeJwt(server.seen[before]!.headers.dpop as string).nonce, 'cut')
+})
+
+t.test('a cross-origin redirect followed by the session carries neither the token nor the proof', async t => {
+  const other = await start({ host: 'localhost', respond: ok })
+  t.teardown(() => other.close())
+  server.respond((request, res) => {
+    if (request.url.startsWith('/token')) return json(res, dpopToken)
+    return redirectTo(307, () => `${other.url}/landing`)(request, res)
+  })
+  const c = client({ maxRedirections: 2 })
+  const { statusCode, body } = await c.get(`${server.url}/api`)
+  await body.dump()
+  t.equal(statusCode, 200)
+  t.equal(other.seen.length, 1, 'the redirect was followed')
+  t.equal(other.seen[0]?.headers.authorization, undefined, 'no token')
+  t.equal(other.seen[0]?.headers.dpop, undefined, 'no proof')
+  // The same through fetch, which follows the redirect itself over the session's dispatcher.
+  const fetched = await c.fetch(`${server.url}/api`)
+  await fetched.arrayBuffer()
+  t.equal(fetched.status, 200)
+  t.equal(other.seen.length, 2, 'fetch followed the redirect')
+  t.equal(other.seen[1]?.headers.authorization, undefined, 'no token after fetch')
+  t.equal(other.seen[1]?.headers.dpop, undefined, 'no proof after fetch')
 })
